@@ -1,0 +1,134 @@
+"""Closed-form gradients of the two losses: the updates of eq. (7) (single-modal) and eq. (10) (multi-modal).
+
+Every gradient lies in ``span{μ, ξ_1, …, ξ_n}`` (NOTES §3.5), so it is returned as coefficients:
+``∇_{w_r} L = g_r·μ + Σ_i c_{r,i}·ξ_i``. Gradient descent with step ``η`` then moves the signal and noise
+coefficients of the decomposition (eq. 11/14) by exactly
+
+``γ_r ← γ_r − η·g_r·‖μ‖²`` and ``ρ_{r,i} ← ρ_{r,i} − η·c_{r,i}·‖ξ_i‖²``,
+
+which is the coefficient recursion of Lemma 5.1 (and of Lemma 5.3 for the multi-modal case). The trainer records
+these recursions alongside the weights; :func:`mmcl.decomposition.least_squares` recovers the same numbers
+from the weights alone.
+
+Notation: the *teacher* activations are the stop-gradient factors of the similarity. For the single-modal loss the
+positive's teacher is the augmented view ``h_r(x̂_i)`` and a negative's teacher is ``h_r(x_j)``; for the
+multi-modal loss both come from the other modality's encoder (the "cooperation" of §5.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .data import SyntheticData
+from .encoder import noise_preactivation, signal_preactivation
+from .losses import info_nce, negative_mask
+
+__all__ = ["HalfStep", "single_modal_step", "multi_modal_step", "single_modal_terms", "multi_modal_terms"]
+
+
+@dataclass
+class HalfStep:
+    """The gradient of one encoder: ``∇_{w_r} L = g[r]·μ + Σ_i c[r, i]·ξ_i``.
+
+    Also holds the per-anchor loss terms and the loss derivatives ``ℓ'_i`` and ``ℓ'_{i,j}`` of eq. (8), and the
+    pre-activations ``⟨w_r, μ⟩`` (``signal``) and ``⟨w_r, ξ_i⟩`` (``noise``) at which they were evaluated.
+    """
+
+    loss: torch.Tensor  # (R,) mean over anchors
+    g: torch.Tensor  # (R, m)
+    c: torch.Tensor  # (R, m, n)
+    pos_prob: torch.Tensor  # ℓ'_i, (R, n)
+    neg_prob: torch.Tensor  # ℓ'_{i,j}, (R, n, n), zero off the negatives
+    signal: torch.Tensor  # ⟨w_r, μ⟩, (R, m)
+    noise: torch.Tensor  # ⟨w_r, ξ_i⟩, (R, m, n)
+
+
+def _half_step(
+    y: torch.Tensor,
+    signal: torch.Tensor,
+    noise: torch.Tensor,
+    teacher_signal: torch.Tensor,
+    teacher_pos_noise: torch.Tensor,
+    teacher_neg_noise: torch.Tensor,
+    mask: torch.Tensor,
+    tau: torch.Tensor,
+) -> HalfStep:
+    """One encoder's loss and gradient coefficients.
+
+    ``signal (R, m)`` and ``noise (R, m, n)`` are the student's pre-activations; ``teacher_signal (R, m, n)``
+    holds ``sg(h_r(teacher signal patch of sample j))`` and the two noise teachers the same for the positive of
+    anchor ``i`` and for negative ``j``. Implements eq. (7)/(10) term by term.
+    """
+    runs, m, n = noise.shape
+    student_sig = torch.relu(signal[:, :, None] * y[:, None, :])  # h_r(y_i μ)
+    student_noise = torch.relu(noise)
+    pos = (student_sig * teacher_signal + student_noise * teacher_pos_noise).sum(1) / m
+    neg = (torch.bmm(student_sig.transpose(1, 2), teacher_signal) + torch.bmm(student_noise.transpose(1, 2), teacher_neg_noise)) / m
+    loss, lp, ln = info_nce(pos, neg, mask, tau)
+    scale = (1.0 / (n * m * tau))[:, None, None]
+    keep = (1.0 - lp)[:, None, :]
+    # Σ_j ℓ'_{i,j} · teacher_{r,j}  →  (R, m, n) indexed [r, i]
+    sig_drive = keep * teacher_signal - torch.bmm(teacher_signal, ln.transpose(1, 2))
+    noise_drive = keep * teacher_pos_noise - torch.bmm(teacher_neg_noise, ln.transpose(1, 2))
+    d_sig = (signal[:, :, None] * y[:, None, :] > 0).to(noise.dtype)  # h'_r(y_i μ)
+    d_noise = (noise > 0).to(noise.dtype)  # h'_r(ξ_i)
+    g = -(scale * sig_drive * d_sig * y[:, None, :]).sum(2)
+    c = -scale * noise_drive * d_noise
+    return HalfStep(loss.mean(1), g, c, lp, ln, signal, noise)
+
+
+def single_modal_terms(
+    y: torch.Tensor, signal: torch.Tensor, noise: torch.Tensor, noise_aug: torch.Tensor, tau: torch.Tensor
+) -> HalfStep:
+    """Eq. (6)/(7) from the pre-activations ``⟨w_r, μ⟩ (R, m)``, ``⟨w_r, ξ_i⟩`` and ``⟨w_r, ξ_i + ε_i⟩`` (``R, m, n``).
+
+    The augmentation ``ε_i`` enters only through the teacher activation ``h_r(x̂_i⁽²⁾) = σ(⟨w_r, ξ_i + ε_i⟩)``;
+    the update itself moves along ``ξ_i`` and ``μ`` only.
+    """
+    mask = negative_mask(y)
+    teacher_sig = torch.relu(signal[:, :, None] * y[:, None, :])
+    return _half_step(y, signal, noise, teacher_sig, torch.relu(noise_aug), torch.relu(noise), mask, tau)
+
+
+def multi_modal_terms(
+    y: torch.Tensor,
+    signal: torch.Tensor,
+    noise: torch.Tensor,
+    signal_tilde: torch.Tensor,
+    noise_tilde: torch.Tensor,
+    tau: torch.Tensor,
+) -> tuple[HalfStep, HalfStep]:
+    """Eq. (9)/(10) from the pre-activations of both encoders.
+
+    The loss decomposes as ``L_S(W) + L_S(W̃)`` (Appendix D.2): the first half-step is anchored on ``x_i`` with
+    teacher ``g``, the second on ``x̃_i`` with teacher ``h``.
+    """
+    mask = negative_mask(y)
+    act_sig = torch.relu(signal[:, :, None] * y[:, None, :])
+    act_sig_t = torch.relu(signal_tilde[:, :, None] * y[:, None, :])
+    act_noise, act_noise_t = torch.relu(noise), torch.relu(noise_tilde)
+    h_step = _half_step(y, signal, noise, act_sig_t, act_noise_t, act_noise_t, mask, tau)
+    g_step = _half_step(y, signal_tilde, noise_tilde, act_sig, act_noise, act_noise, mask, tau)
+    return h_step, g_step
+
+
+def single_modal_step(w: torch.Tensor, data: SyntheticData, tau: torch.Tensor) -> HalfStep:
+    """Loss (eq. 6) and closed-form gradient (eq. 7) of the single-modal encoder ``w (R, m, d)``, for every run."""
+    noise = noise_preactivation(w, data.xi)
+    return single_modal_terms(data.y, signal_preactivation(w, data.mu), noise, noise + noise_preactivation(w, data.eps), tau)
+
+
+def multi_modal_step(
+    w: torch.Tensor, w_tilde: torch.Tensor, data: SyntheticData, tau: torch.Tensor
+) -> tuple[HalfStep, HalfStep]:
+    """Loss (eq. 9) and closed-form gradients (eq. 10 and its modality-2 twin) of both encoders, for every run."""
+    return multi_modal_terms(
+        data.y,
+        signal_preactivation(w, data.mu),
+        noise_preactivation(w, data.xi),
+        signal_preactivation(w_tilde, data.mu_tilde),
+        noise_preactivation(w_tilde, data.xi_tilde),
+        tau,
+    )
