@@ -14,6 +14,8 @@ initialisation):
 * ``signal_learning`` — ``max_r |γ_r⁽ᵗ⁾|`` (the quantity Lemmas 5.2 and 5.4 bound);
 * ``noise_memorization`` — ``(1/n) Σ_i max_r ρ_{r,i}⁽ᵗ⁾`` (Lemma 5.2: ``max_r ρ_{r,i} = Ω(1)`` for every ``i``);
 * ``gamma`` — all ``γ_r⁽ᵗ⁾``, shape ``(R, T+1, m)``;
+* ``test_accuracy`` — the OOD probe accuracy (:mod:`mmcl.probe`) at the epochs listed in ``eval_epochs``
+  (every ``eval_every`` epochs and at the end);
 * with ``record="coefficients"`` also ``rho`` ``(R, T+1, m, n)`` and ``pos_prob`` (``ℓ'_i⁽ᵗ⁾``, ``(R, T+1, n)``);
 * in the multi-modal case the same for modality 2 with the suffix ``_tilde``.
 
@@ -177,17 +179,20 @@ def train(
     dtype: str | torch.dtype = "float32",
     record: Record = "summary",
     progress: bool = False,
+    eval_every: int = 10,
     callback: Callable[[int, torch.Tensor, torch.Tensor | None, Sequence[HalfStep]], None] | None = None,
 ) -> Run:
     """Train ``len(seeds)`` independent runs of the single- or multi-modal encoder by full-batch GD.
 
     ``config`` is one :class:`SyntheticConfig` for all runs or one per seed; ``seeds`` is a count ``K`` (seeds
-    ``0 … K−1``) or an explicit list. ``callback(t, W, W̃, steps)``, if given, is called at every epoch before
+    ``0 … K−1``) or an explicit list. ``progress=True`` shows a progress bar on stderr when it is a terminal. ``callback(t, W, W̃, steps)``, if given, is called at every epoch before
     the update with the current weights and the :class:`~mmcl.dynamics.HalfStep` gradients (one per encoder).
     Raises ``ValueError`` on invalid arguments and :class:`TrainingDiverged` when a loss becomes non-finite.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
+        raise ValueError(f"eval_every must be an integer >= 1, got {eval_every!r}")
     if record not in ("summary", "coefficients"):
         raise ValueError(f"record must be 'summary' or 'coefficients', got {record!r}")
     configs, seed_list = _broadcast(config, seeds)
@@ -214,7 +219,9 @@ def train(
     coefficients = [torch.zeros(runs, m, n + 1, dtype=dt, device=dev) for _ in bases]  # [ρ, γ]
     recorder = _Recorder(runs, epochs, m, n, mode, record, dev)
 
-    bar = tqdm(total=epochs, desc=f"{mode}-modal, {runs} run(s)", disable=not progress, file=sys.stderr, leave=False)
+    eval_epochs: list[int] = []
+    accuracy: list[torch.Tensor] = []
+    bar = tqdm(total=epochs, desc=f"{mode}-modal, {runs} run(s)", disable=None if progress else True, file=sys.stderr, leave=False)
     for t in range(epochs + 1):
         pre = [torch.bmm(w, f.transpose(1, 2)) for w, f in zip(weights, forward)]
         if mode == "single":
@@ -227,6 +234,9 @@ def train(
             bad = [seed_list[i] for i in torch.nonzero(~torch.isfinite(loss)).flatten().tolist()]
             raise TrainingDiverged(f"training loss became non-finite at epoch {t} for seed(s) {bad}; lower lr or raise tau")
         recorder(t, loss, [(k[:, :, n], k[:, :, :n]) for k in coefficients], steps)
+        if t % eval_every == 0 or t == epochs:
+            eval_epochs.append(t)
+            accuracy.append(probe_accuracy(weights[0], data))
         if callback is not None:
             callback(t, weights[0], weights[1] if len(weights) > 1 else None, steps)
         if t == epochs:
@@ -238,18 +248,19 @@ def train(
         bar.update(1)
     bar.close()
 
-    w_final = weights[0]
-    accuracy = probe_accuracy(w_final, data).cpu().numpy()
+    history = recorder.numpy()
+    history["test_accuracy"] = torch.stack(accuracy, 1).cpu().numpy()
+    history["eval_epochs"] = np.asarray(eval_epochs)
     return Run(
         configs=tuple(configs),
         mode=mode,
         seeds=tuple(int(s) for s in seed_list),
         data=data,
         w0=w0,
-        w=w_final,
+        w=weights[0],
         w0_tilde=w0_t,
         w_tilde=weights[1] if w0_t is not None else None,
-        history=recorder.numpy(),
-        test_accuracy=accuracy,
+        history=history,
+        test_accuracy=history["test_accuracy"][:, -1],
         device=dev.type,
     )

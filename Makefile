@@ -1,0 +1,51 @@
+# One place for every project command. `make help` lists them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+# PyTorch: on a CPU-only machine, avoid the multi-GB CUDA wheel with
+#   make test TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_SPEC  ?= torch==2.13.0
+TORCH_INDEX ?=
+NBVAL = $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 -p no:cacheprovider
+export OMP_NUM_THREADS ?= 2
+export MPLBACKEND = Agg
+
+.PHONY: help env test unit nbval book notebooks benchmark clean
+
+help:
+	@echo "make book       set up .venv and build the site into _build/html"
+	@echo "make test       set up .venv and run every test (unit, strict nbval, book build)"
+	@echo "make notebooks  re-execute every chapter (the one execution of record)"
+	@echo "make benchmark  run the trainer benchmark"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q $(TORCH_SPEC) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(BIN)/pip install -q -e ".[book,test]"
+	touch $@
+
+env: $(VENV)/.installed
+
+unit: env
+	$(BIN)/pytest tests -q
+
+nbval: env
+	$(NBVAL) book -q
+
+book: env
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: unit nbval book
+
+notebooks: env
+	$(BIN)/python -m tools.execute_notebooks
+
+benchmark: env
+	$(BIN)/python benchmarks/bench_trainer.py
+
+clean:
+	rm -rf _build

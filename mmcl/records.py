@@ -1,0 +1,103 @@
+"""Result files: atomic JSON writing and the record format of the synthetic command.
+
+A record is ``{"config": {...}, "runs": [...], "summary": {...}, "provenance": {...}}`` (see
+:func:`synthetic_record`). Files are written to a temporary file in the target folder and renamed into place, so a
+reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .trainer import Run
+
+__all__ = ["write_json", "read_json", "synthetic_record", "provenance"]
+
+
+def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
+    """Write ``payload`` as JSON atomically (temporary file + rename); returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=1, allow_nan=False)
+            fh.write("\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file, with a clear error when it is missing or not valid JSON."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not a valid JSON file ({exc})") from exc
+
+
+def provenance(command: str | None = None) -> dict[str, Any]:
+    """The code version and environment a result was produced with."""
+    from . import __version__
+
+    commit = None
+    try:
+        here = Path(__file__).resolve().parent
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    import torch
+
+    return {
+        "mmcl_version": __version__,
+        "git_commit": commit,
+        "command": command,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+    }
+
+
+def _floats(values: np.ndarray) -> list[float]:
+    return [round(float(v), 8) for v in values]
+
+
+def synthetic_record(runs: list[Run], command: str | None = None) -> dict[str, Any]:
+    """The JSON record of one or two :class:`Run` objects (one per mode) sharing a configuration."""
+    if not runs:
+        raise ValueError("synthetic_record needs at least one run")
+    entries = []
+    summary = {}
+    for run in runs:
+        for k, seed in enumerate(run.seeds):
+            entries.append(
+                {
+                    "mode": run.mode,
+                    "seed": seed,
+                    "train_loss": _floats(run.history["train_loss"][k]),
+                    "signal_learning": _floats(run.history["signal_learning"][k]),
+                    "noise_memorization": _floats(run.history["noise_memorization"][k]),
+                    "test_accuracy": float(run.test_accuracy[k]),
+                    "test_accuracy_curve": _floats(run.history["test_accuracy"][k]),
+                    "eval_epochs": [int(e) for e in run.history["eval_epochs"]],
+                }
+            )
+        summary[run.mode] = run.summary()
+    return {
+        "config": runs[0].config.to_dict(),
+        "runs": entries,
+        "summary": summary,
+        "provenance": provenance(command) | {"device": runs[0].device, "seeds": len(runs[0].seeds)},
+    }
