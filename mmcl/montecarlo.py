@@ -103,6 +103,8 @@ class FailureRate:
         return self.failures / self.trials
 
     def _wilson(self, sign: float) -> float:
+        if (sign < 0 and self.failures == 0) or (sign > 0 and self.failures == self.trials):
+            return 0.0 if sign < 0 else 1.0
         z, n, p = 1.959964, self.trials, self.rate
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)

@@ -188,9 +188,6 @@ def summary_table(checks: Iterable[Check]) -> VerdictTable:
     for number, (where, statement) in LEMMAS.items():
         parts = by_lemma[number]
         verdict = _combine(parts)
-        detail = "; ".join(
-            (f"{c.part}: " if c.part else "") + f"{c.measured} vs {c.bound}" + (f" — {c.note}" if c.note else "")
-            for c in parts
-        )
+        detail = "; ".join((f"{c.part}: " if c.part else "") + f"{c.measured} (bound: {c.bound})" for c in parts)
         table.rows.append((number, where, statement, verdict, detail))
     return table
