@@ -18,11 +18,23 @@ THREADS = 2
 """CPU threads used when a chapter is executed (results are bit-identical at a fixed thread count)."""
 
 
+def _inline_figures() -> None:
+    """In a Jupyter kernel, draw figures inline even when ``MPLBACKEND`` names a non-interactive backend."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        shell.run_line_magic("matplotlib", "inline")
+
+
 def setup(threads: int = THREADS) -> None:
     """Fix the CPU thread count, silence warnings in stored outputs and set the figure style."""
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     torch.set_num_threads(threads)
+    _inline_figures()
     os.environ.setdefault("TQDM_DISABLE", "1")
     warnings.filterwarnings("ignore")
     mpl.rcParams.update(
