@@ -49,8 +49,8 @@ __all__ = [
     "CHUNK",
 ]
 
-CHUNK = 100
-"""Trials sampled at once (bounds memory at ``CHUNK·k·(k+1)`` doubles)."""
+CHUNK = 4_000_000
+"""Doubles held at once by one batch of trials (about 32 MB): a batch has ``CHUNK // (k·(k+1))`` trials."""
 
 
 def _check_delta(delta: float) -> None:
@@ -201,11 +201,13 @@ def _draws(c: SyntheticConfig, trials: int, seed: int, with_eps: bool):
     """Yield chunks ``(y, mu, xi, eps, w_mu, w_xi, w_eps)`` of exact samples at the sizes of ``c``."""
     rng = np.random.default_rng(seed)
     done = 0
+    scales = np.full(c.n, c.sigma_xi)
+    if with_eps:
+        scales = np.concatenate([scales, np.full(c.n, c.sigma_eps)])
+    k = scales.size
+    batch = max(1, CHUNK // (k * (min(c.d, k + 1) + c.m)))
     while done < trials:
-        t = min(CHUNK, trials - done)
-        scales = np.full(c.n, c.sigma_xi)
-        if with_eps:
-            scales = np.concatenate([scales, np.full(c.n, c.sigma_eps)])
+        t = min(batch, trials - done)
         mu, v = sample_vectors(c.d, scales, c.mu_norm, t, rng)
         proj = project(np.concatenate([mu[:, None, :], v], axis=1), c.m, c.sigma0, rng)
         xi, eps = v[:, : c.n], (v[:, c.n :] if with_eps else None)

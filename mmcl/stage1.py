@@ -37,8 +37,11 @@ __all__ = [
     "sync_times",
     "loss_derivative_spread",
     "growth_factors",
+    "positive_similarity",
     "fitted_rate",
     "first_failure",
+    "sign_changes",
+    "negative_crossings",
     "memorisation_time",
     "signal_time",
     "lemma_5_1",
@@ -129,6 +132,17 @@ def loss_derivative_spread(traj: Trajectory, encoder: int = 0) -> tuple[np.ndarr
     return low, high
 
 
+def positive_similarity(traj: Trajectory) -> np.ndarray:
+    """``Sim_h(x_i, x̂_i)`` of eq. (4) at every epoch, ``(R, T+1, n)`` (single-modal): the anchor–positive similarity
+    whose exponential ``e^{Sim/τ}`` sets the loss derivatives of eq. (8)."""
+    if traj.mode != "single":
+        raise ValueError("positive_similarity is defined for the single-modal setting")
+    h = traj.h
+    sig = np.maximum(h.signal[:, :, :, None] * traj.y[:, None, None, :], 0)
+    noise = np.maximum(h.noise, 0) * np.maximum(h.noise + h.eps_noise, 0)
+    return (sig**2 + noise).mean(2)
+
+
 def growth_factors(series: np.ndarray, axis: int = 1) -> np.ndarray:
     """One-step factors ``x⁽ᵗ⁺¹⁾/x⁽ᵗ⁾`` along ``axis`` (NaN where ``x⁽ᵗ⁾ ≤ 0``)."""
     x = np.moveaxis(np.asarray(series, dtype=np.float64), axis, 0)
@@ -160,6 +174,16 @@ def first_failure(violated: np.ndarray) -> int:
     """First epoch (axis 1) at which ``violated (R, T', …)`` is true in any run, or −1 when never."""
     v = np.asarray(violated, dtype=bool).reshape(violated.shape[0], violated.shape[1], -1).any((0, 2))
     return int(v.argmax()) if v.any() else -1
+
+
+def sign_changes(trace: EncoderTrace) -> np.ndarray:
+    """Per run, the number of neurons whose ``⟨w_r⁽ᵗ⁾, μ⟩`` changes sign at some epoch (Lemma C.3), ``(R,)``."""
+    return (np.sign(trace.signal) != np.sign(trace.signal[:, :1])).any(1).sum(1)
+
+
+def negative_crossings(trace: EncoderTrace) -> np.ndarray:
+    """Per run, the number of pairs with ``⟨w_r⁽⁰⁾, ξ_i⟩ < 0`` that turn positive at some epoch (Lemma C.7), ``(R,)``."""
+    return ((trace.noise > 0) & (trace.noise[:, :1] < 0)).any(1).sum((1, 2))
 
 
 def memorisation_time(traj: Trajectory, level: float = 1.0) -> int:

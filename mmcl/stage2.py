@@ -34,6 +34,7 @@ __all__ = [
     "reference_coefficients",
     "distance_sq",
     "descent_terms",
+    "descent_violations",
     "margins",
     "gradient_ratio",
     "alpha",
@@ -107,6 +108,17 @@ def descent_terms(traj: Trajectory, eps: float) -> tuple[np.ndarray, np.ndarray]
     loss = sum(e.loss for e in traj.encoders)
     drop = dist[:, :-1] - dist[:, 1:]
     return drop, eta * loss[:, :-1] - len(traj.encoders) * eta * eps
+
+
+def descent_violations(traj: Trajectory, eps_grid: np.ndarray) -> np.ndarray:
+    """For every ``ε`` of the grid, the fraction of steps ``t ∈ [T₁, T*)`` at which the descent inequality of
+    Lemma C.17 (single) or D.14 (multi) fails; ``W*`` moves with ``ε`` through ``κ = 2τ log(2M/ε)``."""
+    t1 = stage1_end(traj)
+    out = []
+    for eps in np.asarray(eps_grid, dtype=np.float64):
+        drop, target = descent_terms(traj, float(eps))
+        out.append(float((drop[:, t1:] < target[:, t1:]).mean()) if drop.shape[1] > t1 else float("nan"))
+    return np.asarray(out)
 
 
 def _teacher(traj: Trajectory, encoder: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -212,10 +212,18 @@ class Recorder:
         return init[:, None] + np.einsum("rtmk,rkn->rtmn", coef, cross)
 
 
-def record(config: SyntheticConfig, mode: str, seeds: int | Sequence[int] = 1, *, snapshots: Iterable[int] | None = None, eval_every: int = 10) -> tuple[Run, Trajectory]:
-    """Train in float64 on the CPU with a :class:`Recorder` attached; return the run and its :class:`Trajectory`."""
+def record(
+    config: SyntheticConfig,
+    mode: str,
+    seeds: int | Sequence[int] = 1,
+    *,
+    snapshots: Iterable[int] | None = None,
+    eval_every: int = 10,
+    dtype: str = "float64",
+) -> tuple[Run, Trajectory]:
+    """Train on the CPU (float64 by default) with a :class:`Recorder` attached; return the run and its :class:`Trajectory`."""
     from .trainer import train
 
     rec = Recorder(snapshots)
-    run = train(config, mode, seeds, device="cpu", dtype="float64", record="coefficients", callback=rec, eval_every=eval_every)
+    run = train(config, mode, seeds, device="cpu", dtype=dtype, record="coefficients", callback=rec, eval_every=eval_every)
     return run, rec.trajectory(run)

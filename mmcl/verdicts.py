@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-__all__ = ["Verdict", "Check", "expect", "LEMMAS", "summary_table", "VerdictTable"]
+__all__ = ["Verdict", "Check", "expect", "LEMMAS", "summary_table", "VerdictTable", "CheckTable"]
 
 
 class Verdict(str, Enum):
@@ -121,15 +121,14 @@ class Check:
         return text + (f" ({self.note})" if self.note else "")
 
 
-def expect(check: Check, verdict: Verdict | str) -> Check:
-    """Return ``check`` if its verdict is ``verdict``; otherwise raise ``AssertionError`` with the numbers.
+def expect(check: Check, verdict: Verdict | str) -> None:
+    """Raise ``AssertionError`` with the numbers unless ``check`` has the verdict ``verdict`` (silent otherwise).
 
     The notebooks call this after every check, so that a change which flips a verdict fails strict nbval.
     """
     wanted = Verdict(verdict)
     if check.verdict is not wanted:
         raise AssertionError(f"Lemma {check.label}: expected '{wanted}', got '{check.verdict}': {check}")
-    return check
 
 
 def _combine(checks: Sequence[Check]) -> Verdict:
@@ -170,6 +169,24 @@ class VerdictTable:
     def __repr__(self) -> str:
         counts = ", ".join(f"{v}: {k}" for v, k in self.counts().items())
         return f"VerdictTable({len(self.rows)} lemmas; {counts})"
+
+
+@dataclass
+class CheckTable:
+    """A list of checks shown as a table (one row per check or part); renders as Markdown in a notebook."""
+
+    checks: list[Check]
+
+    def _repr_markdown_(self) -> str:
+        def cell(text: str) -> str:
+            return html.escape(text).replace("|", "&#124;")
+
+        lines = ["| Lemma | Verdict | Measured | Bound |", "|---|---|---|---|"]
+        lines += [f"| {cell(c.label)} | **{c.verdict}** | {cell(c.measured)} | {cell(c.bound)} |" for c in self.checks]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "\n".join(str(c) for c in self.checks)
 
 
 def summary_table(checks: Iterable[Check]) -> VerdictTable:
