@@ -108,7 +108,7 @@ def data_model(data: SyntheticData, index: int = 0) -> plt.Figure:
     """Pictures of the data model (eqs. 1–2) for run ``index``: one sample's two patches, the norms of the noise
     patches against ``‖μ‖`` and ``‖μ̃‖``, and every sample projected on its modality's signal direction."""
     y, mu, xi = data.y[index].double(), data.mu[index].double(), data.xi[index].double()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     ax = axes[0]
     d = mu.shape[0]
     ax.plot(np.arange(d, 2 * d), xi[0].numpy(), color="0.5", lw=0.4, label=r"noise patch $\xi$")
@@ -205,7 +205,7 @@ def sensitivity(smap: SensitivityMap, highlight: tuple[float, float] | None = (0
               ("multi-modal OOD accuracy", multi, "Blues_r", (0.5, 1.0)),
               ("gap: multi − single", multi - single, "Greens", (0.0, 0.5)))
     holds, converged = smap.claim_holds(), smap.converged()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.9))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     for ax, (title, values, cmap, (vmin, vmax)) in zip(axes, panels):
         image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, origin="lower", aspect="auto")
         for i in range(len(smap.taus)):

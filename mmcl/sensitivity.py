@@ -1,7 +1,7 @@
 """How much the paper's synthetic result depends on the two values it does not state: ``τ`` and ``σ₀``.
 
 The paper's Figure 1 gives every setting except the temperature ``τ`` of eqs. (6)/(9) and the initialization
-scale ``σ₀`` (NOTES §8.1). :func:`sweep` trains both settings on a grid of ``(τ, σ₀)`` — all cells and seeds of
+scale ``σ₀`` (§6). :func:`sweep` trains both settings on a grid of ``(τ, σ₀)`` — all cells and seeds of
 one mode in a single batched :func:`mmcl.train` call, every cell with the same seeds (so cells differ only in
 ``τ`` and ``σ₀``) — and records the OOD accuracy of the downstream probe (§3.3) and the final training loss.
 

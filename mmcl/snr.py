@@ -1,4 +1,4 @@
-"""Signal-to-noise ratios of the data model (§3, NOTES §2.3–2.4), in population and as measured on samples.
+"""Signal-to-noise ratios of the data model (§3 and eq. 5 of the paper), in population and as measured on samples.
 
 ``SNR = ‖μ‖ / (σ_ξ √d)``: the signal patch carries ``‖μ‖`` while the noise patch has norm about ``σ_ξ √d``. The
 augmentation of eq. (5) adds independent noise ``ε ~ N(0, σ_ε² I)`` to the noise patch only, so the augmented view
