@@ -13,7 +13,7 @@ initialisation):
 * ``train_loss`` — eq. (6) or eq. (9);
 * ``signal_learning`` — ``max_r |γ_r⁽ᵗ⁾|`` (the quantity Lemmas 5.2 and 5.4 bound);
 * ``noise_memorization`` — ``(1/n) Σ_i max_r ρ_{r,i}⁽ᵗ⁾`` (Lemma 5.2: ``max_r ρ_{r,i} = Ω(1)`` for every ``i``);
-* ``gamma`` — all ``γ_r⁽ᵗ⁾``, shape ``(R, T+1, m)``;
+* ``gamma`` — all ``γ_r⁽ᵗ⁾``, shape ``(R, T+1, m)``, and ``rho_final`` — ``ρ_{r,i}⁽ᵀ⁾``, shape ``(R, m, n)``;
 * ``test_accuracy`` — the OOD probe accuracy (:mod:`mmcl.probe`) at the epochs listed in ``eval_epochs``
   (every ``eval_every`` epochs and at the end);
 * with ``record="coefficients"`` also ``rho`` ``(R, T+1, m, n)`` and ``pos_prob`` (``ℓ'_i⁽ᵗ⁾``, ``(R, T+1, n)``);
@@ -166,7 +166,11 @@ class _Recorder:
                 self.store["rho" + s][:, t] = rho
                 self.store["pos_prob" + s][:, t] = step.pos_prob
 
-    def numpy(self) -> dict[str, np.ndarray]:
+    def finish(self, coefficients: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        for s, (_, rho) in zip(self.suffixes, coefficients):
+            self.store["rho_final" + s] = rho.to(torch.float64)
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
         return {k: v.cpu().numpy() for k, v in self.store.items()}
 
 
@@ -248,7 +252,8 @@ def train(
         bar.update(1)
     bar.close()
 
-    history = recorder.numpy()
+    recorder.finish([(k[:, :, n], k[:, :, :n]) for k in coefficients])
+    history = recorder.as_arrays()
     history["test_accuracy"] = torch.stack(accuracy, 1).cpu().numpy()
     history["eval_epochs"] = np.asarray(eval_epochs)
     return Run(
