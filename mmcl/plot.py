@@ -107,12 +107,13 @@ def coefficients(run: Run, index: int = 0, modality: int = 1) -> plt.Figure:
 def data_model(data: SyntheticData, index: int = 0) -> plt.Figure:
     """Pictures of the data model (eqs. 1–2) for run ``index``: one sample's two patches, the norms of the noise
     patches against ``‖μ‖`` and ``‖μ̃‖``, and every sample projected on its modality's signal direction."""
-    y, mu, xi = data.y[index].double(), data.mu[index].double(), data.xi[index].double()
+    data = data.to("cpu", torch.float64)
+    y, mu, xi = data.y[index], data.mu[index], data.xi[index]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     ax = axes[0]
     d = mu.shape[0]
-    ax.plot(np.arange(d, 2 * d), xi[0].numpy(), color="0.5", lw=0.4, label=r"noise patch $\xi$")
-    signal = (y[0] * mu).numpy()
+    ax.plot(np.arange(d, 2 * d), xi[0].cpu().numpy(), color="0.5", lw=0.4, label=r"noise patch $\xi$")
+    signal = (y[0] * mu).cpu().numpy()
     spikes = np.flatnonzero(signal)
     ax.vlines(spikes, 0, signal[spikes], color=COLORS["single"], lw=2)
     ax.plot(spikes, signal[spikes], "o", color=COLORS["single"], label=r"signal patch $y\mu$ (zero elsewhere)")
@@ -122,9 +123,9 @@ def data_model(data: SyntheticData, index: int = 0) -> plt.Figure:
     ax.set_xlabel("coordinate")
     ax.legend(loc="lower right", fontsize=8)
     ax = axes[1]
-    norms = [("ξ", xi.norm(dim=1).numpy(), "0.5")]
+    norms = [("ξ", xi.norm(dim=1).cpu().numpy(), "0.5")]
     if data.xi_tilde is not None:
-        norms.append(("ξ̃", data.xi_tilde[index].double().norm(dim=1).numpy(), "0.75"))
+        norms.append(("ξ̃", data.xi_tilde[index].double().norm(dim=1).cpu().numpy(), "0.75"))
     for name, values, color in norms:
         ax.hist(values, bins=20, color=color, alpha=0.8, label=f"‖{name}ᵢ‖")
     ax.axvline(float(mu.norm()), color=COLORS["single"], lw=2, label="‖μ‖")
@@ -133,14 +134,14 @@ def data_model(data: SyntheticData, index: int = 0) -> plt.Figure:
     ax.set_xlabel("Euclidean norm")
     ax.legend(fontsize=8)
     ax = axes[2]
-    noise = [(xi @ (mu / mu.norm())).numpy()]
+    noise = [(xi @ (mu / mu.norm())).cpu().numpy()]
     if data.xi_tilde is not None:
         mu_t = data.mu_tilde[index].double()
-        noise.append((data.xi_tilde[index].double() @ (mu_t / mu_t.norm())).numpy())
+        noise.append((data.xi_tilde[index].double() @ (mu_t / mu_t.norm())).cpu().numpy())
     ax.hist(np.concatenate(noise), bins=20, color="0.5", alpha=0.8, label=r"noise: $\langle\xi_i, \mu\rangle/\|\mu\|$, $\langle\tilde\xi_i, \tilde\mu\rangle/\|\tilde\mu\|$")
     bins = np.linspace(-16, 16, 65)
-    ax.hist((y * mu.norm()).numpy(), bins=bins, color=COLORS["single"], label=r"signal $y_i\|\mu\|$")
-    ax.hist((y * data.mu_tilde[index].norm()).numpy(), bins=bins, color=COLORS["multi"], label=r"signal $y_i\|\tilde\mu\|$")
+    ax.hist((y * mu.norm()).cpu().numpy(), bins=bins, color=COLORS["single"], label=r"signal $y_i\|\mu\|$")
+    ax.hist((y * data.mu_tilde[index].norm()).cpu().numpy(), bins=bins, color=COLORS["multi"], label=r"signal $y_i\|\tilde\mu\|$")
     ax.set_title("each modality along its signal direction")
     ax.legend(fontsize=8)
     for ax in axes:
@@ -152,10 +153,11 @@ def data_model(data: SyntheticData, index: int = 0) -> plt.Figure:
 def positive_pairs(data: SyntheticData, w: torch.Tensor, w_tilde: torch.Tensor, index: int = 0, neuron: int = 0) -> plt.Figure:
     """What a positive pair shares at initialization: neuron ``r``'s noise pre-activation on ``ξ_i`` against that
     on the augmented ``ξ_i + ε_i`` (single-modal, eq. 5) and against modality 2's ``⟨w̃_r, ξ̃_i⟩`` (multi-modal)."""
-    xi, w_r = data.xi[index].double(), w[index, neuron].double()
-    a = (xi @ w_r).numpy()
-    b = ((xi + data.eps[index].double()) @ w_r).numpy()
-    c = (data.xi_tilde[index].double() @ w_tilde[index, neuron].double()).numpy()
+    data = data.to("cpu", torch.float64)
+    xi, w_r = data.xi[index], w[index, neuron].detach().cpu().double()
+    a = (xi @ w_r).cpu().numpy()
+    b = ((xi + data.eps[index].double()) @ w_r).cpu().numpy()
+    c = (data.xi_tilde[index] @ w_tilde[index, neuron].detach().cpu().double()).cpu().numpy()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharex=True, sharey=True)
     for ax, other, title, color in (
         (axes[0], b, r"single-modal positive: $\langle w_r, \xi_i + \epsilon_i\rangle$", COLORS["single"]),
