@@ -57,9 +57,10 @@ def _half_step(
 ) -> HalfStep:
     """One encoder's loss and gradient coefficients.
 
-    ``signal (R, m)`` and ``noise (R, m, n)`` are the student's pre-activations; ``teacher_signal (R, m, n)``
+    ``signal (R, m)`` and ``noise (R, m, n)`` are the student's pre-activations and ``y`` the labels of the
+    student's signal patches (its signal patch of sample ``i`` is ``y_i·μ``); ``teacher_signal (R, m, n)``
     holds ``sg(h_r(teacher signal patch of sample j))`` and the two noise teachers the same for the positive of
-    anchor ``i`` and for negative ``j``. Implements eq. (7)/(10) term by term.
+    anchor ``i`` and for negative ``j``; ``mask`` marks the negatives. Implements eq. (7)/(10) term by term.
     """
     runs, m, n = noise.shape
     student_sig = torch.relu(signal[:, :, None] * y[:, None, :])  # h_r(y_i μ)
@@ -99,18 +100,21 @@ def multi_modal_terms(
     signal_tilde: torch.Tensor,
     noise_tilde: torch.Tensor,
     tau: torch.Tensor,
+    y_tilde: torch.Tensor | None = None,
 ) -> tuple[HalfStep, HalfStep]:
     """Eq. (9)/(10) from the pre-activations of both encoders.
 
     The loss decomposes as ``L_S(W) + L_S(W̃)`` (Appendix D.2): the first half-step is anchored on ``x_i`` with
-    teacher ``g``, the second on ``x̃_i`` with teacher ``h``.
+    teacher ``g``, the second on ``x̃_i`` with teacher ``h``. ``y_tilde`` are the labels of the modality-2 signal
+    patches (``ỹ = y`` when omitted, as in eq. 2); negatives are always those of the pair label ``y``.
     """
+    y_t = y if y_tilde is None else y_tilde
     mask = negative_mask(y)
     act_sig = torch.relu(signal[:, :, None] * y[:, None, :])
-    act_sig_t = torch.relu(signal_tilde[:, :, None] * y[:, None, :])
+    act_sig_t = torch.relu(signal_tilde[:, :, None] * y_t[:, None, :])
     act_noise, act_noise_t = torch.relu(noise), torch.relu(noise_tilde)
     h_step = _half_step(y, signal, noise, act_sig_t, act_noise_t, act_noise_t, mask, tau)
-    g_step = _half_step(y, signal_tilde, noise_tilde, act_sig, act_noise, act_noise, mask, tau)
+    g_step = _half_step(y_t, signal_tilde, noise_tilde, act_sig, act_noise, act_noise, mask, tau)
     return h_step, g_step
 
 
@@ -131,4 +135,5 @@ def multi_modal_step(
         signal_preactivation(w_tilde, data.mu_tilde),
         noise_preactivation(w_tilde, data.xi_tilde),
         tau,
+        data.labels_tilde,
     )

@@ -201,7 +201,7 @@ def train(
         raise ValueError(f"record must be 'summary' or 'coefficients', got {record!r}")
     configs, seed_list = _broadcast(config, seeds)
     dev, dt = resolve_device(device), resolve_dtype(dtype)
-    data = stack([sample(c, s, (mode,)) for c, s in zip(configs, seed_list)]).to(dev, dt)
+    data = stack([sample(c, s, (mode,)).to(dev, dt) for c, s in zip(configs, seed_list)])
     w0 = torch.stack([initial_weights(c, s, 1) for c, s in zip(configs, seed_list)]).to(dev, dt)
     w0_t = torch.stack([initial_weights(c, s, 2) for c, s in zip(configs, seed_list)]).to(dev, dt) if mode == "multi" else None
     tau = _per_run(configs, "tau", dev, dt)
@@ -232,7 +232,7 @@ def train(
             noise = pre[0][:, :, :n]
             steps = [single_modal_terms(data.y, pre[0][:, :, n], noise, noise + pre[0][:, :, n + 1 :], tau)]
         else:
-            steps = list(multi_modal_terms(data.y, pre[0][:, :, n], pre[0][:, :, :n], pre[1][:, :, n], pre[1][:, :, :n], tau))
+            steps = list(multi_modal_terms(data.y, pre[0][:, :, n], pre[0][:, :, :n], pre[1][:, :, n], pre[1][:, :, :n], tau, data.y_tilde))
         loss = sum(s.loss for s in steps)
         if not bool(torch.isfinite(loss).all()):
             bad = [seed_list[i] for i in torch.nonzero(~torch.isfinite(loss)).flatten().tolist()]
