@@ -34,7 +34,7 @@ unit: env
 
 # Kernels inherit the environment: no MPLBACKEND here, so figures render inline as in the stored outputs.
 nbval: env
-	env -u MPLBACKEND $(NBVAL) book -q
+	env -u MPLBACKEND OMP_NUM_THREADS=1 $(NBVAL) book -q
 
 book: env
 	rm -rf _build/html
@@ -42,6 +42,7 @@ book: env
 
 test: unit nbval book
 
+notebooks: export OMP_NUM_THREADS = 1
 notebooks: env
 	$(BIN)/python -m tools.execute_notebooks
 

@@ -14,8 +14,11 @@ import torch
 
 __all__ = ["setup", "THREADS"]
 
-THREADS = 2
-"""CPU threads used when a chapter is executed (results are bit-identical at a fixed thread count)."""
+THREADS = 1
+"""CPU threads used when a chapter is executed (results are bit-identical at a fixed thread count).
+
+One thread: Binder gives a chapter about one core, and on a busy two-core machine two threads per kernel spend
+most of their time waiting for each other (a five-seed run took six times longer than with one thread)."""
 
 
 def _inline_figures() -> None:

@@ -6,8 +6,8 @@ Usage::
     python -m tools.execute_notebooks book/02_x.ipynb # just these
 
 Each notebook runs top to bottom in a fresh ``python3`` kernel with the same working directory that strict nbval
-uses (the notebook's own folder) and a fixed environment: ``OMP_NUM_THREADS=2`` (CPU reductions run in one order,
-so stored numbers are reproducible), ``CUDA_VISIBLE_DEVICES=""`` (stored outputs are CPU outputs even on a GPU
+uses (the notebook's own folder) and a fixed environment: ``OMP_NUM_THREADS=1`` (as ``mmcl.notebook.setup()``
+sets for torch: CPU reductions run in one order, so stored numbers are reproducible), ``CUDA_VISIBLE_DEVICES=""`` (stored outputs are CPU outputs even on a GPU
 machine), ``TQDM_DISABLE=1`` and matplotlib's inline backend. Widget state is stored so that the site can render
 widgets. Volatile metadata (execution timestamps, the interpreter's patch version) is dropped, cell ids are kept,
 and the file is replaced atomically only when the whole notebook ran without error.
@@ -57,7 +57,7 @@ def toc_notebooks(toc: Path = ROOT / "_toc.yml") -> list[Path]:
 def kernel_environment() -> dict[str, str]:
     """The kernel's environment: the caller's, with the settings that make outputs reproducible."""
     env = dict(os.environ)
-    env.update({"OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2", "CUDA_VISIBLE_DEVICES": "", "TQDM_DISABLE": "1",
+    env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "", "TQDM_DISABLE": "1",
                 "PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
     env.pop("MPLBACKEND", None)  # ipykernel then selects the inline backend
     path = [str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(ROOT)]
