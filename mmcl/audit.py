@@ -65,9 +65,23 @@ def stage_checks_multi(traj: Trajectory, eps: float = EPSILON, delta: float = 0.
     ]
 
 
-def all_checks(config: SyntheticConfig, eps: float = EPSILON, delta: float = 0.1, trials: int = 300, seed: int = 0) -> list[Check]:
+def all_checks(
+    config: SyntheticConfig,
+    eps: float = EPSILON,
+    delta: float = 0.1,
+    trials: int = 300,
+    seed: int = 0,
+    *,
+    single: Trajectory | None = None,
+    multi: Trajectory | None = None,
+) -> list[Check]:
     """Checks of every lemma in :data:`mmcl.verdicts.LEMMAS` at the sizes of ``config`` (one run per setting, seed
-    ``seed``; ``trials`` scales the Monte Carlo effort)."""
-    _, single = record(config, "single", [seed])
-    _, multi = record(config, "multi", [seed])
+    ``seed``; ``trials`` scales the Monte Carlo effort). Pass already recorded trajectories to avoid retraining."""
+    if single is None:
+        _, single = record(config, "single", [seed])
+    if multi is None:
+        _, multi = record(config, "multi", [seed])
+    for traj in (single, multi):
+        if traj.config != config or traj.seeds != (seed,):
+            raise ValueError(f"the trajectories must be runs of this configuration with seed {seed}")
     return init_lemmas.checks(config, delta, trials, seed) + stage_checks_single(single, eps, delta) + stage_checks_multi(multi, eps, delta)

@@ -45,6 +45,8 @@ __all__ = [
     "dimension_d6",
     "lemma_c6_verdict",
     "checks",
+    "ClassTotalScaling",
+    "class_total_scaling",
     "positive_part_sum_bound",
     "CHUNK",
 ]
@@ -500,6 +502,57 @@ def lemma_d10(c: SyntheticConfig, delta: float = 0.1, trials: int = 20_000, seed
         inside = (s * a > 0) & (s * b > 0)
         both[name] = ((np.abs(a) + np.abs(b)) * inside).mean(1) < target
     return ProbabilityCheck("D.10", delta, f"m={c.m}", {"both sets": FailureRate.of(both["U₊∩Ũ₊"] | both["U₋∩Ũ₋"])})
+
+
+# --------------------------------------------------------------------------------------------------- C.9 across n
+@dataclass(frozen=True)
+class ClassTotalScaling:
+    """``B_{r,+}⁽⁰⁾`` of Lemma C.9 across sample sizes, in units of ``σ₀σ_ξ√d``.
+
+    Per ``n``: the mean of ``B_{r,+}⁽⁰⁾``, the printed bound ``√n(1 + √(log(1/δ)/2))``, the mean of our corrected bound
+    (:func:`positive_part_sum_bound`), the failure rates of the printed bound for one neuron and for all ``m`` neurons,
+    the failure rate of the corrected bound for all neurons, and the fraction of pairs ``(r, i)`` with
+    ``|⟨w_r⁽⁰⁾, ξ_i⟩| ≤ B_{r,±}⁽⁰⁾/n`` (the event Lemma C.10 excludes with ``C = 1``).
+    """
+
+    n: np.ndarray
+    mean: np.ndarray
+    printed: np.ndarray
+    corrected: np.ndarray
+    fail_one: list[FailureRate]
+    fail_all: list[FailureRate]
+    fail_corrected: list[FailureRate]
+    c10_pairs: np.ndarray
+    delta: float
+
+
+def class_total_scaling(c: SyntheticConfig, ns: list[int], delta: float = 0.1, trials: int = 100, seed: int = 0) -> ClassTotalScaling:
+    """Lemma C.9 (and C.10) at the sizes of ``c`` for each ``n`` in ``ns`` (exact Monte Carlo, ``trials`` per ``n``)."""
+    _check_delta(delta)
+    _check_trials(trials)
+    unit = c.sigma0 * c.sigma_xi * math.sqrt(c.d)
+    out: dict[str, list] = {k: [] for k in ("mean", "printed", "corrected", "one", "all", "fixed", "c10")}
+    for n in ns:
+        cn = c.replace(n=n)
+        printed = math.sqrt(n) * (1 + math.sqrt(math.log(1 / delta) / 2))
+        totals, bounds, c10 = [], [], []
+        for y, mu, xi, eps, w_mu, w_xi, w_eps in _draws(cn, trials, seed, False):
+            plus = y > 0
+            b = (np.maximum(w_xi, 0) * plus[:, None, :]).sum(2)
+            totals.append(b / unit)
+            bounds.append(positive_part_sum_bound(xi, plus, plus, cn.m, cn.sigma0, delta) / unit)
+            b_minus = (np.maximum(w_xi, 0) * ~plus[:, None, :]).sum(2)
+            c10.append((np.abs(w_xi) <= np.maximum(b, b_minus)[:, :, None] / n).mean())
+        tot, bnd = np.concatenate(totals), np.concatenate(bounds)
+        out["mean"].append(tot.mean())
+        out["printed"].append(printed)
+        out["corrected"].append(bnd.mean())
+        out["one"].append(FailureRate.of(tot[:, 0] > printed))
+        out["all"].append(FailureRate.of((tot > printed).any(1)))
+        out["fixed"].append(FailureRate.of((tot > bnd).any(1)))
+        out["c10"].append(float(np.mean(c10)))
+    return ClassTotalScaling(np.asarray(ns), np.asarray(out["mean"]), np.asarray(out["printed"]), np.asarray(out["corrected"]),
+                             out["one"], out["all"], out["fixed"], np.asarray(out["c10"]), delta)
 
 
 # --------------------------------------------------------------------------------------------------- all of them
