@@ -236,7 +236,9 @@ def _recursion_check(traj: Trajectory, lemma: str) -> Check:
     tol = 1e-8 * max(1.0, scale)
     verdict = Verdict.HOLDS if gap <= tol else Verdict.FAILS
     epochs = ", ".join(str(t) for t in sorted(traj.snapshots))
-    return Check(lemma, verdict, f"max |least squares − recursion| = {gap:.1e} (coefficients up to {scale:.3g}) at t = {epochs}", f"≤ {tol:.0e}", sizes=_sizes(traj))
+    # round-off differs between LAPACK builds and thread counts, so report the gap by order of magnitude only
+    shown = "below 1e-12" if gap < 1e-12 else f"= {gap:.1e}"
+    return Check(lemma, verdict, f"max |least squares − recursion| {shown} (coefficients up to {scale:.3g}) at t = {epochs}", f"≤ {tol:.0e}", sizes=_sizes(traj))
 
 
 def lemma_5_1(traj: Trajectory) -> Check:
