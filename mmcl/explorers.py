@@ -10,8 +10,8 @@ Each explorer is a pair:
 
 Explorers:
 
-* data model (§3, eqs. 1 and 5; NOTES §2): :func:`data_model_figure` / :func:`data_model_explorer`, sliders for
-  ``SNR``, ``n`` and ``d`` (with ``σ_ξ = 1``, so ``‖μ‖ = SNR·√d``);
+* data model (§3, eq. 1; NOTES §2): :func:`data_model_figure` / :func:`data_model_explorer`, sliders for
+  ``SNR``, ``n`` and ``d`` (with ``σ_ξ = 1``, so ``‖μ‖ = SNR·√d``) over the chapter's data-model figure;
 * training (§6, Figure 1): :func:`training_figure` / :func:`training_explorer`, sliders for ``τ``, ``σ₀``,
   ``‖μ‖``, ``C_μ``, ``σ_ε`` and the number of epochs. It trains one seed of each setting at the full Figure 1 size
   (``n = 100``, ``d = 2000``, ``m = 50``): about 2–3 CPU seconds for 200 epochs.
@@ -27,9 +27,10 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import plot, theory
+from . import data, plot, theory
+from . import snr as snr_of
 from .config import FIGURE1, SyntheticConfig
-from .data import sample
+from .data import SyntheticData
 from .trainer import Run, TrainingDiverged, train
 
 __all__ = [
@@ -82,17 +83,20 @@ def _check_int(name: str, value: int) -> None:
 class DataModelSummary:
     """What the data model explorer reports for one draw of the training set (NOTES §2.3, §5.2).
 
-    ``snr`` and ``n_snr2`` are the configuration's values; ``empirical_snr = ‖μ‖ / mean_i ‖ξ_i‖`` is what the drawn
-    sample shows; ``max_noise_cosine = max_{i≠j} |cos(ξ_i, ξ_j)|`` measures how far the noise vectors are from
-    orthogonal (of order ``√(log n / d)``); ``window`` is the ``n·SNR²`` range in which the proofs' explicit
-    constants hold for both settings (:func:`mmcl.theory.n_snr2_window`).
+    ``snr`` and ``n_snr2`` are the configuration's values, ``measured_snr`` the SNR measured on the drawn sample
+    (:func:`mmcl.snr.empirical_snr`), and ``window`` the ``n·SNR²`` range in which the proofs' explicit constants
+    hold for both settings at this ``C_μ`` (:func:`mmcl.theory.n_snr2_window`).
     """
 
     snr: float
     n_snr2: float
-    empirical_snr: float
-    max_noise_cosine: float
+    measured_snr: float
     window: tuple[float, float]
+
+    @property
+    def in_window(self) -> bool:
+        low, high = self.window
+        return low <= self.n_snr2 <= high
 
 
 def data_model_config(snr: float = FIGURE1.snr, n: int = FIGURE1.n, d: int = FIGURE1.d) -> SyntheticConfig:
@@ -104,75 +108,31 @@ def data_model_config(snr: float = FIGURE1.snr, n: int = FIGURE1.n, d: int = FIG
     return FIGURE1.replace(n=int(n), d=int(d), mu_norm=mu_norm, mu_tilde_norm=FIGURE1.c_mu * mu_norm)
 
 
-def _noise_cosines(xi: np.ndarray) -> np.ndarray:
-    unit = xi / np.linalg.norm(xi, axis=1, keepdims=True)
-    gram = unit @ unit.T
-    return gram[np.triu_indices(len(xi), k=1)]
-
-
-def data_model_summary(config: SyntheticConfig, seed: int = 0) -> DataModelSummary:
-    """Draw the training set of ``config`` (eq. 1) and summarise its signal-to-noise picture."""
-    data = sample(config, seed, ("single",))
-    xi = data.xi[0].numpy()
+def data_model_summary(config: SyntheticConfig, sample: SyntheticData) -> DataModelSummary:
+    """The SNR picture of ``config`` and of one draw ``sample`` of its training set (eq. 1)."""
     return DataModelSummary(
         snr=config.snr,
         n_snr2=config.n_snr2,
-        empirical_snr=config.mu_norm / float(np.linalg.norm(xi, axis=1).mean()),
-        max_noise_cosine=float(np.abs(_noise_cosines(xi)).max()),
+        measured_snr=snr_of.empirical_snr(sample.mu[0], sample.xi[0]),
         window=theory.n_snr2_window(config.c_mu),
     )
 
 
 def data_model_figure(snr: float = FIGURE1.snr, n: int = FIGURE1.n, d: int = FIGURE1.d, seed: int = 0) -> plt.Figure:
-    """Three panels on the data model of eq. (1) for ``(SNR, n, d)``, ``σ_ξ = 1``.
-
-    (a) One sample ``x = [yμ, ξ]``: the signal patch is a single spike of height ``‖μ‖`` along ``e₁``, the noise
-    patch ``d`` standard normal coordinates. (b) The cosines between the noise vectors of different samples: close
-    to 0 when ``d ≫ n``, which is what lets an encoder memorise each ``ξ_i`` separately. (c) ``n·SNR²`` on a log
-    axis: the signal energy the whole training set carries (``n‖μ‖²``) relative to the noise energy of one sample
-    (``σ_ξ²d``), with the window in which the proofs' constants hold and the Figure 1 value.
-    """
+    """The chapter's picture of the data model (:func:`mmcl.plot.data_model`: one sample's two patches, the noise
+    norms against ``‖μ‖`` and ``‖μ̃‖``, every sample along its signal direction) for ``(SNR, n, d)`` with
+    ``σ_ξ = 1``, titled with the SNR, the measured SNR and ``n·SNR²`` against the proofs' window."""
     config = data_model_config(snr, n, d)
-    summary = data_model_summary(config, seed)
-    data = sample(config, seed, ("single",))
-    y0, xi0 = float(data.y[0, 0]), data.xi[0, 0].numpy()
-
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), gridspec_kw={"width_ratios": [1.6, 1, 1.2]})
-    ax = axes[0]
-    signal = np.zeros(d)
-    signal[0] = y0 * config.mu_norm
-    ax.plot(np.arange(d), signal, color=plot.COLORS["multi"], lw=1.5, label=r"signal patch $y\mu$ (along $e_1$)")
-    ax.plot([0], [signal[0]], "o", color=plot.COLORS["multi"], ms=6)
-    ax.plot(np.arange(d, 2 * d), xi0, color="0.6", lw=0.5, label=r"noise patch $\xi$")
-    ax.axvline(d, color="0.3", lw=0.8, ls=":")
-    ax.set_xlim(-0.03 * d, 2 * d)
-    ax.set_xticks([d / 2, 1.5 * d], [r"$x^{(1)} = y\mu$", r"$x^{(2)} = \xi$"])
-    ax.set_title(rf"(a) one sample ($y = {y0:+.0f}$): $\|\mu\| = {config.mu_norm:.2f}$, $\|\xi\| = {np.linalg.norm(xi0):.1f}$")
-    ax.legend(loc="best", fontsize=8)
-    ax.grid(alpha=0.3)
-
-    ax = axes[1]
-    cosines = _noise_cosines(data.xi[0].numpy())
-    ax.hist(cosines, bins=40, color="0.5")
-    for sign in (-1, 1):
-        ax.axvline(sign / math.sqrt(d), color=plot.COLORS["single"], lw=1, ls="--")
-    ax.set_title(rf"(b) $\cos(\xi_i, \xi_j)$, $i \neq j$; dashed: $\pm 1/\sqrt{{d}}$")
-    ax.set_xlabel(f"max |cos| = {summary.max_noise_cosine:.3f}")
-    ax.grid(alpha=0.3)
-
-    ax = axes[2]
+    sample = data.sample(config, seed)
+    summary = data_model_summary(config, sample)
+    fig = plot.data_model(sample)
     low, high = summary.window
-    ax.axvspan(low, high, color=plot.COLORS["multi"], alpha=0.35, label=f"proofs' window [{low:.2f}, {high:.2f}]")
-    ax.axvline(FIGURE1.n_snr2, color="0.3", ls="--", lw=1, label=f"Figure 1: {FIGURE1.n_snr2:.2f}")
-    ax.plot([summary.n_snr2], [0.5], "o", color=plot.COLORS["single"], ms=10, label=f"this setting: {summary.n_snr2:.3g}")
-    ax.set_xscale("log")
-    ax.set_xlim(1e-2, 1e3)
-    ax.set_ylim(0, 1)
-    ax.set_yticks([])
-    ax.text(0.012, 0.9, "noise dominates", fontsize=8, color="0.3")
-    ax.text(80, 0.9, "signal\ndominates", fontsize=8, color="0.3", va="top")
-    ax.set_title(rf"(c) $n\,\mathrm{{SNR}}^2$ with SNR = {summary.snr:.4f} (sample: {summary.empirical_snr:.4f})")
-    ax.legend(loc="lower left", fontsize=8)
+    where = "inside" if summary.in_window else ("below" if summary.n_snr2 < low else "above")
+    fig.suptitle(
+        f"n = {n}, d = {d}: SNR = {summary.snr:.4f} (measured on this sample: {summary.measured_snr:.4f}), "
+        f"n·SNR² = {summary.n_snr2:.3g}, {where} the proofs' window [{low:.2f}, {high:.2f}] at C_μ = {config.c_mu:.3g}",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from mmcl import FIGURE1, explorers, theory  # noqa: E402
+from mmcl import FIGURE1, data, explorers, theory  # noqa: E402
 
 
 def teardown_function() -> None:
@@ -27,17 +27,14 @@ def test_data_model_config_sets_mu_from_snr() -> None:
 
 
 def test_data_model_summary_matches_theory_and_sample() -> None:
-    summary = explorers.data_model_summary(explorers.data_model_config())
+    config = explorers.data_model_config()
+    summary = explorers.data_model_summary(config, data.sample(config, 0))
     assert summary.snr == pytest.approx(FIGURE1.snr) and summary.n_snr2 == pytest.approx(1.25)
-    assert summary.empirical_snr == pytest.approx(FIGURE1.snr, rel=0.02)  # ‖ξ_i‖ ≈ σ_ξ√d
-    assert 0 < summary.max_noise_cosine < 0.15  # ≈ √(2 log(n²)/d) ≈ 0.10 for n=100, d=2000
+    assert summary.measured_snr == pytest.approx(FIGURE1.snr, rel=0.02)  # ‖ξ_i‖ ≈ σ_ξ√d
     assert summary.window == theory.n_snr2_window(FIGURE1.c_mu)
-
-
-def test_noise_gets_more_orthogonal_with_d() -> None:
-    small = explorers.data_model_summary(explorers.data_model_config(d=200)).max_noise_cosine
-    large = explorers.data_model_summary(explorers.data_model_config(d=5000)).max_noise_cosine
-    assert large < small / 3
+    assert not summary.in_window  # Figure 1's 1.25 lies below the window (chapter 3)
+    inside = explorers.data_model_config(snr=math.sqrt(1.6 / 100))
+    assert explorers.data_model_summary(inside, data.sample(inside, 0)).in_window
 
 
 @pytest.mark.parametrize(
@@ -67,7 +64,9 @@ def test_training_runs_share_seed_and_config() -> None:
 
 
 def test_figures_have_their_panels() -> None:
-    assert len(explorers.data_model_figure(snr=0.3, n=40, d=300).axes) == 3
+    fig = explorers.data_model_figure(snr=0.3, n=40, d=300)
+    assert len(fig.axes) == 3
+    assert "n·SNR² = 3.6, above the proofs' window" in fig._suptitle.get_text()
     fig = explorers.training_figure(epochs=20)
     assert len(fig.axes) == 4
     assert "final OOD accuracy single" in fig._suptitle.get_text()
