@@ -219,31 +219,51 @@ def _slider_style() -> dict[str, Any]:
     return {"continuous_update": False, "style": {"description_width": "initial"}}
 
 
-def data_model_explorer() -> Any:
-    """Sliders for ``SNR``, ``n`` and ``d`` over :func:`data_model_figure` (needs a running kernel to recompute)."""
+def _log_slider(w: Any, name: str, value: float, step: float, fmt: str, label: str) -> Any:
+    low, high = RANGES[name]
+    return w.FloatLogSlider(value=value, base=10, min=math.log10(low), max=math.log10(high), step=step,
+                            readout_format=fmt, description=label, **_slider_style())
+
+
+def _slider(w: Any, name: str, value: float, step: float, label: str) -> Any:
+    low, high = RANGES[name]
+    kind = w.IntSlider if isinstance(value, int) else w.FloatSlider
+    return kind(value=value, min=low, max=high, step=step, description=label, **_slider_style())
+
+
+def data_model_explorer(snr: float = FIGURE1.snr, n: int = FIGURE1.n, d: int = FIGURE1.d) -> Any:
+    """Sliders for ``SNR``, ``n`` and ``d``, starting at the given values, over :func:`data_model_figure` (needs a
+    running kernel to recompute)."""
+    data_model_config(snr, n, d)  # validate the starting point
     w = _widgets()
-    kw = _slider_style()
     controls = {
-        "snr": w.FloatLogSlider(value=round(FIGURE1.snr, 4), base=10, min=math.log10(RANGES["snr"][0]), max=math.log10(RANGES["snr"][1]),
-                                step=0.05, readout_format=".4f", description="SNR", **kw),
-        "n": w.IntSlider(value=FIGURE1.n, min=int(RANGES["n"][0]), max=int(RANGES["n"][1]), step=10, description="n", **kw),
-        "d": w.IntSlider(value=FIGURE1.d, min=int(RANGES["d"][0]), max=int(RANGES["d"][1]), step=100, description="d", **kw),
+        "snr": _log_slider(w, "snr", round(float(snr), 4), 0.05, ".4f", "SNR"),
+        "n": _slider(w, "n", int(n), 10, "n"),
+        "d": _slider(w, "d", int(d), 100, "d"),
     }
     return _explorer(data_model_figure, controls, "σ_ξ = 1, so ‖μ‖ = SNR·√d. The figure is redrawn when a slider is released.")
 
 
-def training_explorer() -> Any:
-    """Sliders for ``τ``, ``σ₀``, ``‖μ‖``, ``C_μ``, ``σ_ε`` and the epochs over :func:`training_figure` (one seed of
-    each setting at the Figure 1 size; a few seconds per setting on a laptop CPU)."""
+def training_explorer(
+    tau: float = FIGURE1.tau,
+    sigma0: float = FIGURE1.sigma0,
+    mu_norm: float = FIGURE1.mu_norm,
+    c_mu: float = FIGURE1.c_mu,
+    sigma_eps: float = FIGURE1.sigma_eps,
+    epochs: int = FIGURE1.epochs,
+) -> Any:
+    """Sliders for ``τ``, ``σ₀``, ``‖μ‖``, ``C_μ``, ``σ_ε`` and the epochs, starting at the given values, over
+    :func:`training_figure` (one seed of each setting at the Figure 1 size; a few seconds per setting on a laptop
+    CPU)."""
+    training_config(tau, sigma0, mu_norm, c_mu, sigma_eps, epochs)  # validate the starting point
     w = _widgets()
-    kw = _slider_style()
     controls = {
-        "tau": w.FloatLogSlider(value=FIGURE1.tau, base=10, min=math.log10(RANGES["tau"][0]), max=0.0, step=0.05, readout_format=".3f", description="τ", **kw),
-        "sigma0": w.FloatLogSlider(value=FIGURE1.sigma0, base=10, min=-3.0, max=-1.0, step=0.1, readout_format=".4f", description="σ₀", **kw),
-        "mu_norm": w.FloatSlider(value=FIGURE1.mu_norm, min=RANGES["mu_norm"][0], max=RANGES["mu_norm"][1], step=0.5, description="‖μ‖", **kw),
-        "c_mu": w.FloatSlider(value=FIGURE1.c_mu, min=RANGES["c_mu"][0], max=RANGES["c_mu"][1], step=0.1, description="C_μ", **kw),
-        "sigma_eps": w.FloatSlider(value=FIGURE1.sigma_eps, min=RANGES["sigma_eps"][0], max=RANGES["sigma_eps"][1], step=0.05, description="σ_ε", **kw),
-        "epochs": w.IntSlider(value=FIGURE1.epochs, min=int(RANGES["epochs"][0]), max=int(RANGES["epochs"][1]), step=10, description="epochs", **kw),
+        "tau": _log_slider(w, "tau", float(tau), 0.05, ".3f", "τ"),
+        "sigma0": _log_slider(w, "sigma0", float(sigma0), 0.1, ".4f", "σ₀"),
+        "mu_norm": _slider(w, "mu_norm", float(mu_norm), 0.5, "‖μ‖"),
+        "c_mu": _slider(w, "c_mu", float(c_mu), 0.1, "C_μ"),
+        "sigma_eps": _slider(w, "sigma_eps", float(sigma_eps), 0.05, "σ_ε"),
+        "epochs": _slider(w, "epochs", int(epochs), 10, "epochs"),
     }
     return _explorer(training_figure, controls, "One seed per setting at the Figure 1 size (n = 100, d = 2000, m = 50); "
                                                 "retrained when a slider is released (a few seconds).")

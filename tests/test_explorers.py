@@ -107,3 +107,17 @@ def test_moving_a_slider_redraws_and_bad_settings_are_reported(capsys: pytest.Ca
     assert calls == [1, 3, 7]
     assert "Cannot draw this setting: a must be in [0, 5]" in capsys.readouterr().out
     assert plt.get_fignums() == []  # a failed setting leaves no half-drawn figure behind
+
+
+def test_explorers_start_where_asked_and_refuse_bad_starts() -> None:
+    pytest.importorskip("ipywidgets")
+    box = explorers.data_model_explorer(snr=0.3, n=200)
+    values = {s.description: s.value for s in box.children[0].children}
+    assert values["SNR"] == pytest.approx(0.3) and values["n"] == 200 and values["d"] == FIGURE1.d
+    training = explorers.training_explorer(c_mu=1.0, epochs=50)
+    values = {s.description: s.value for s in training.children[0].children}
+    assert values["C_μ"] == 1.0 and values["epochs"] == 50 and values["τ"] == pytest.approx(FIGURE1.tau)
+    with pytest.raises(ValueError, match="c_mu must be in"):
+        explorers.training_explorer(c_mu=10.0)
+    with pytest.raises(ValueError, match="d must be in"):
+        explorers.data_model_explorer(d=50)
