@@ -35,10 +35,17 @@ def _as_array(value: Any) -> np.ndarray | None:
     return array
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 def _show(value: Any) -> str:
     """A short, rounded description of a value for a message."""
     if value is Ellipsis:
         return "... (no answer yet)"
+    if isinstance(value, (list, tuple)) and len(value) <= 6 and all(_is_number(v) for v in value):
+        inner = ", ".join(f"{float(v):.6g}" for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
     array = _as_array(value)
     if array is None:
         text = repr(value)
