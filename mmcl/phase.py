@@ -1,0 +1,226 @@
+"""Analysis of sweep results (chapter 11): accuracy surfaces, the single/multi gap, and the phase diagram.
+
+The rows come from :meth:`mmcl.sweep.SweepResults.table` (or from :func:`rows_from_runs` for runs trained in a
+notebook): one row per grid point and mode, holding the point's coordinates and per-seed arrays of results.
+Single- and multi-modal runs of the same seed share the modality-1 data and the initial ``W``
+(:mod:`mmcl.data`), so the gap *multi − single* is computed seed by seed (a paired difference) before averaging.
+
+The theory's boundaries drawn on the phase diagram (NOTES §5): Assumption 4.1(7) ``C_μ ≥ 2.66``; the window
+``n·SNR² ∈ [1.7, 1.8]`` in which both scale-gap proofs (Lemmas 5.2 and 5.4) go through with the paper's
+constants, and more precisely the region ``n·SNR² ≤ 1.8``, ``C_μ·n·SNR² ≥ 4.51`` of :func:`mmcl.theory.n_snr2_window`;
+and the experiment's ``n·SNR² = 1.25`` (Figure 1, ``C_μ = 3``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+
+from .theory import n_snr2_window
+
+__all__ = [
+    "Surface",
+    "select",
+    "surface",
+    "rows_from_runs",
+    "phase_diagram",
+    "line_panel",
+    "C_MU_THEORY",
+    "WINDOW",
+    "EXPERIMENT",
+]
+
+C_MU_THEORY = 2.66
+"""Assumption 4.1(7): the second modality is at least 2.66 times stronger."""
+WINDOW = (1.7, 1.8)
+"""The joint ``n·SNR²`` window of the two scale-gap proofs at ``C_μ = 2.66`` (NOTES §5.2)."""
+EXPERIMENT = (1.25, 3.0)
+"""Figure 1's ``(n·SNR², C_μ)``."""
+
+
+def select(rows: Iterable[Mapping[str, Any]], **equal: Any) -> list[Mapping[str, Any]]:
+    """The rows whose coordinates equal every given value (``ValueError`` when none does)."""
+    out = [r for r in rows if all(r.get(k) == v for k, v in equal.items())]
+    if not out:
+        raise ValueError(f"no rows with {equal}")
+    return out
+
+
+@dataclass
+class Surface:
+    """Per-seed results of both modes on a 1-D or 2-D grid, indexed ``[j, i]`` for ``y[j]``, ``x[i]``.
+
+    ``values[mode]`` has shape ``(len(y), len(x), seeds)``; ``"gap"`` is the paired difference multi − single
+    (present when both modes were run). For a 1-D surface ``y`` is ``[None]``.
+    """
+
+    x_name: str
+    y_name: str | None
+    x: np.ndarray
+    y: np.ndarray
+    values: dict[str, np.ndarray]
+    metric: str
+
+    def mean(self, key: str) -> np.ndarray:
+        return self.values[key].mean(-1)
+
+    def std(self, key: str) -> np.ndarray:
+        return self.values[key].std(-1)
+
+    def se(self, key: str) -> np.ndarray:
+        """Standard error of the mean over seeds (``ddof = 1``)."""
+        v = self.values[key]
+        return v.std(-1, ddof=1) / math.sqrt(v.shape[-1]) if v.shape[-1] > 1 else np.full(v.shape[:-1], np.nan)
+
+    def at(self, key: str, x: Any, y: Any = None) -> np.ndarray:
+        """The per-seed values of ``key`` at grid point ``(x, y)``."""
+        i = _index(self.x, x, self.x_name)
+        j = 0 if self.y_name is None else _index(self.y, y, self.y_name)
+        return self.values[key][j, i]
+
+    def significant(self, key: str = "gap", z: float = 2.0) -> np.ndarray:
+        """``mean > z·SE``: where ``key`` (by default the gap) is positive beyond seed noise."""
+        return self.mean(key) > z * self.se(key)
+
+
+def _index(axis: np.ndarray, value: Any, name: str) -> int:
+    hits = [k for k, v in enumerate(axis) if v == value or (isinstance(v, float) and isinstance(value, (int, float)) and math.isclose(v, value))]
+    if not hits:
+        raise ValueError(f"{name} = {value!r} is not on the grid {list(axis)}")
+    return hits[0]
+
+
+def surface(rows: Sequence[Mapping[str, Any]], x: str, y: str | None = None, metric: str = "test_accuracy") -> Surface:
+    """Collect ``metric`` over the ``x`` (and ``y``) coordinates of ``rows``, for each mode, plus the paired gap.
+
+    Every ``(x, y, mode)`` must occur exactly once among the rows and all cells must hold the same seeds; select
+    a slice of a larger grid with :func:`select` first.
+    """
+    xs = sorted({r[x] for r in rows})
+    ys = [None] if y is None else sorted({r[y] for r in rows})
+    modes = sorted({r["mode"] for r in rows}, key=["single", "multi"].index)
+    seeds = {len(r[metric]) for r in rows if r.get("status", "ok") == "ok"}
+    if len(seeds) != 1:
+        raise ValueError(f"the rows hold different numbers of seeds {sorted(seeds)}; select one slice of the grid")
+    k = seeds.pop()
+    values = {mode: np.full((len(ys), len(xs), k), np.nan) for mode in modes}
+    filled = {mode: np.zeros((len(ys), len(xs)), dtype=int) for mode in modes}
+    for r in rows:
+        j, i = ys.index(None if y is None else r[y]), xs.index(r[x])
+        filled[r["mode"]][j, i] += 1
+        if r.get("status", "ok") == "ok":
+            values[r["mode"]][j, i] = r[metric]
+    for mode, count in filled.items():
+        if (count != 1).any():
+            raise ValueError(f"{mode}: each ({x}, {y}) point must occur once, found counts {sorted(set(count.flatten()))}; "
+                             "select one slice of the grid first")
+    if {"single", "multi"} <= set(modes):
+        values["gap"] = values["multi"] - values["single"]
+    return Surface(x, y, np.asarray(xs), np.asarray(ys, dtype=object), values, metric)
+
+
+def rows_from_runs(runs: Iterable[Any], point_of: Any) -> list[dict[str, Any]]:
+    """Rows like :meth:`~mmcl.sweep.SweepResults.table` from :class:`~mmcl.trainer.Run` objects trained directly.
+
+    ``point_of(config)`` gives the coordinates of a configuration (e.g. ``lambda c: {"n_snr2": …}``). Each run's
+    configurations are grouped, so one batched run may hold many grid points.
+    """
+    rows = []
+    for run in runs:
+        groups: dict[Any, list[int]] = {}
+        for k, c in enumerate(run.configs):
+            groups.setdefault(c, []).append(k)
+        for config, index in groups.items():
+            rows.append({**point_of(config), "mode": run.mode, "status": "ok",
+                         "test_accuracy": run.test_accuracy[index],
+                         "final_train_loss": run.history["train_loss"][index, -1],
+                         "signal_learning": run.history["signal_learning"][index, -1],
+                         "noise_memorization": run.history["noise_memorization"][index, -1]})
+    return rows
+
+
+def _edges(values: np.ndarray, log: bool) -> np.ndarray:
+    v = np.log(values) if log else values.astype(float)
+    mid = (v[1:] + v[:-1]) / 2
+    first, last = v[0] - (mid[0] - v[0]), v[-1] + (v[-1] - mid[-1])
+    e = np.concatenate([[first], mid, [last]])
+    return np.exp(e) if log else e
+
+
+def phase_diagram(s: Surface, title: str | None = None) -> plt.Figure:
+    """Three heat maps over ``(n·SNR², C_μ)``: single-modal and multi-modal OOD accuracy and their gap.
+
+    Cells are centred on the grid values (log axes); each shows the seed mean. Drawn on every panel: the theory's
+    ``C_μ = 2.66`` (dashed), the proof window ``n·SNR² ∈ [1.7, 1.8]`` (hatched band), the region where both proofs'
+    inequalities hold (``n·SNR² ≤ 1.8`` and ``C_μ·n·SNR² ≥ 4.51``, outlined) and Figure 1's point (star) on the
+    experiment's ``n·SNR² = 1.25`` (dotted). Cells where the gap exceeds two standard errors are marked with a dot.
+    """
+    if (s.x_name, s.y_name) != ("n_snr2", "c_mu"):
+        raise ValueError(f"phase_diagram needs a surface over (n_snr2, c_mu), got ({s.x_name}, {s.y_name})")
+    x, y = s.x.astype(float), s.y.astype(float)
+    xe, ye = _edges(x, log=True), _edges(y, log=True)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), sharey=True)
+    panels = (("single", "Single-modal OOD accuracy"), ("multi", "Multi-modal OOD accuracy"), ("gap", "Gap: multi − single"))
+    low_curve = np.geomspace(xe[0], WINDOW[1], 200)
+    for ax, (key, name) in zip(axes, panels):
+        mean = s.mean(key)
+        if key == "gap":
+            lim = max(0.05, float(np.nanmax(np.abs(mean))))
+            mesh = ax.pcolormesh(xe, ye, mean, cmap="RdBu", norm=TwoSlopeNorm(0.0, -lim, lim))
+        else:
+            mesh = ax.pcolormesh(xe, ye, mean, cmap="viridis", vmin=0.5, vmax=1.0)
+        fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.03)
+        for j, yv in enumerate(y):
+            for i, xv in enumerate(x):
+                if np.isfinite(mean[j, i]):
+                    ax.text(xv, yv, f"{mean[j, i]:.2f}", ha="center", va="center", fontsize=6.5,
+                            color="black" if key == "gap" or mean[j, i] > 0.75 else "white")
+        if key == "gap":
+            sig = s.significant("gap")
+            jj, ii = np.nonzero(sig)
+            ax.plot(x[ii], y[jj] * 1.09, ".", color="black", ms=3)
+        ax.axhline(C_MU_THEORY, color="black", ls="--", lw=1.2, label="$C_\\mu = 2.66$ (Assumption 4.1)")
+        ax.axvspan(*WINDOW, facecolor="none", edgecolor="black", hatch="///", lw=0.0, label="proof window [1.7, 1.8]")
+        ax.axvline(EXPERIMENT[0], color="white" if key != "gap" else "grey", ls=":", lw=1.5, label="experiment $n\\cdot$SNR$^2$ = 1.25")
+        curve_c = [n_snr2_window(1.0)[0] / v for v in low_curve]
+        ax.plot(low_curve, curve_c, color="orange", lw=1.5, label="proofs: $n$SNR$^2 \\leq 1.8$, $C_\\mu n$SNR$^2 \\geq 4.51$")
+        ax.plot([WINDOW[1], WINDOW[1]], [n_snr2_window(1.0)[0] / WINDOW[1], ye[-1]], color="orange", lw=1.5)
+        ax.plot(*EXPERIMENT, marker="*", color="red", ms=12, mec="white", ls="none", label="Figure 1")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(xe[0], xe[-1])
+        ax.set_ylim(ye[0], ye[-1])
+        ax.set_xticks(x, [f"{v:g}" for v in x], fontsize=7, rotation=60)
+        ax.set_xticks([], minor=True)
+        ax.set_yticks(y, [f"{v:g}" for v in y], fontsize=8)
+        ax.set_yticks([], minor=True)
+        ax.set_xlabel("$n\\cdot\\mathrm{SNR}^2$")
+        ax.set_title(name, fontsize=10)
+    axes[0].set_ylabel("$C_\\mu = \\|\\tilde\\mu\\| / \\|\\mu\\|$")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def line_panel(ax: plt.Axes, s: Surface, key: str, label_of: Any = None, colors: Sequence[str] | None = None,
+               marker: str = "o", logx: bool = False) -> None:
+    """Seed mean ± one standard deviation of ``key`` against ``s.x``, one line per ``s.y`` value."""
+    cmap = plt.get_cmap("viridis")
+    for j, yv in enumerate(s.y):
+        color = colors[j] if colors is not None else cmap(j / max(len(s.y) - 1, 1))
+        mean, std = s.mean(key)[j], s.std(key)[j]
+        label = label_of(yv) if label_of is not None else (None if yv is None else f"{s.y_name} = {yv}")
+        ax.errorbar(s.x.astype(float), mean, yerr=std, marker=marker, color=color, label=label, capsize=2, lw=1.5, ms=4)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(s.x_name)
+    ax.grid(True, alpha=0.3)
