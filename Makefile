@@ -8,7 +8,6 @@ TORCH_SPEC  ?= torch==2.13.0
 TORCH_INDEX ?=
 NBVAL = $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 -p no:cacheprovider
 export OMP_NUM_THREADS ?= 2
-export MPLBACKEND = Agg
 
 .PHONY: help env test unit nbval book notebooks benchmark clean
 
@@ -29,11 +28,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 env: $(VENV)/.installed
 
+unit: export MPLBACKEND = Agg
 unit: env
 	$(BIN)/pytest tests -q
 
+# Kernels inherit the environment: no MPLBACKEND here, so figures render inline as in the stored outputs.
 nbval: env
-	$(NBVAL) book -q
+	env -u MPLBACKEND OMP_NUM_THREADS=1 $(NBVAL) book -q
 
 book: env
 	rm -rf _build/html
@@ -41,6 +42,7 @@ book: env
 
 test: unit nbval book
 
+notebooks: export OMP_NUM_THREADS = 1
 notebooks: env
 	$(BIN)/python -m tools.execute_notebooks
 

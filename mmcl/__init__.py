@@ -6,9 +6,9 @@ model of §3 (eqs. 1, 2, 5), :mod:`mmcl.encoder` the ReLU encoder (eq. 3), :mod:
 the batched full-batch trainer, :mod:`mmcl.probe` the downstream evaluation (§3.3) and :mod:`mmcl.plot` the figures.
 """
 
-from . import plot
+from . import notebook, plot
 from .config import FIGURE1, SyntheticConfig
 from .trainer import Run, TrainingDiverged, train
 
-__all__ = ["FIGURE1", "Run", "SyntheticConfig", "TrainingDiverged", "train", "plot"]
+__all__ = ["FIGURE1", "Run", "SyntheticConfig", "TrainingDiverged", "train", "notebook", "plot"]
 __version__ = "0.1.0"

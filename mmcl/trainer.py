@@ -188,7 +188,7 @@ class _Recorder:
         for s, (_, rho) in zip(self.suffixes, coefficients):
             self.store["rho_final" + s] = rho.to(torch.float64)
 
-    def numpy(self) -> dict[str, np.ndarray]:
+    def as_arrays(self) -> dict[str, np.ndarray]:
         return {k: v.cpu().numpy() for k, v in self.store.items()}
 
 
@@ -272,7 +272,7 @@ def train(
     bar.close()
 
     recorder.finish([(k[:, :, n], k[:, :, :n]) for k in coefficients])
-    history = recorder.numpy()
+    history = recorder.as_arrays()
     history["test_accuracy"] = torch.stack(accuracy, 1).cpu().numpy()
     history["eval_epochs"] = np.asarray(eval_epochs)
     return Run(
