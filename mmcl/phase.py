@@ -31,6 +31,12 @@ __all__ = [
     "rows_from_runs",
     "phase_diagram",
     "line_panel",
+    "spread_at_equal",
+    "crossing",
+    "first_at_least",
+    "unequal_modalities_figure",
+    "augmentation_figure",
+    "richer_model_figure",
     "C_MU_THEORY",
     "WINDOW",
     "EXPERIMENT",
@@ -224,3 +230,130 @@ def line_panel(ax: plt.Axes, s: Surface, key: str, label_of: Any = None, colors:
         ax.set_xscale("log")
     ax.set_xlabel(s.x_name)
     ax.grid(True, alpha=0.3)
+
+
+def spread_at_equal(s: Surface, key: str, combine: Any) -> tuple[float, int]:
+    """Largest difference of the seed-mean of ``key`` between grid points with equal ``combine(x, y)``.
+
+    Returns ``(spread, groups)``, ``groups`` counting the values of ``combine`` shared by two or more points.
+    Used to test whether a result depends on ``(x, y)`` only through one combination of them.
+    """
+    mean = s.mean(key)
+    groups: dict[float, list[float]] = {}
+    for j, yv in enumerate(s.y):
+        for i, xv in enumerate(s.x):
+            groups.setdefault(float(f"{combine(xv, yv):.9g}"), []).append(float(mean[j, i]))
+    shared = [v for v in groups.values() if len(v) > 1]
+    if not shared:
+        raise ValueError("no two grid points share a value of the combination")
+    return max(max(v) - min(v) for v in shared), len(shared)
+
+
+def crossing(x: Sequence[float], y: Sequence[float], log: bool = True) -> float:
+    """The first ``x`` where the piecewise-linear curve ``y(x)`` (in ``log x`` when ``log``) crosses zero upwards."""
+    xs = np.log(np.asarray(x, float)) if log else np.asarray(x, float)
+    ys = np.asarray(y, float)
+    order = np.argsort(xs)
+    xs, ys = xs[order], ys[order]
+    for k in range(len(xs) - 1):
+        if ys[k] < 0 <= ys[k + 1]:
+            value = xs[k] + (xs[k + 1] - xs[k]) * (-ys[k]) / (ys[k + 1] - ys[k])
+            return float(np.exp(value) if log else value)
+    raise ValueError("the curve does not cross zero from below")
+
+
+def first_at_least(x: Sequence[float], y: Sequence[float], level: float) -> float:
+    """The smallest ``x`` at which ``y ≥ level`` (``ValueError`` if it never is)."""
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
+    hits = xs[ys >= level]
+    if hits.size == 0:
+        raise ValueError(f"the values never reach {level}")
+    return float(hits.min())
+
+
+def _single_band(ax: plt.Axes, values: np.ndarray, label: str = "single-modal") -> None:
+    mean, std = float(values.mean()), float(values.std())
+    ax.axhspan(mean - std, mean + std, color="#d62728", alpha=0.15, lw=0)
+    ax.axhline(mean, color="#d62728", lw=1.5, label=label)
+
+
+def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float) -> plt.Figure:
+    """Open question 1: multi-modal OOD accuracy against ``σ̃_ξ`` (one line per ``d̃``) and against ``n·SNR̃²``.
+
+    ``s`` is a surface over ``(sigma_xi_tilde, d_tilde)``; ``n·SNR̃² = n‖μ̃‖²/(σ̃_ξ² d̃)``.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    line_panel(left, s, "multi", label_of=lambda v: f"$\\tilde d$ = {v}", logx=True)
+    _single_band(left, s.values["single"])
+    left.set_xlabel("$\\sigma_{\\tilde\\xi}$ (modality 1: $\\sigma_\\xi = 1$)")
+    left.set_ylabel("OOD test accuracy")
+    left.set_title("Multi-modal accuracy as modality 2 gets noisier", fontsize=10)
+    left.legend(fontsize=8)
+    cmap = plt.get_cmap("viridis")
+    for j, d_t in enumerate(s.y):
+        snr = n * mu_tilde_norm**2 / (s.x.astype(float) ** 2 * float(d_t))
+        right.errorbar(snr, s.mean("gap")[j], yerr=s.std("gap")[j], fmt="o", color=cmap(j / max(len(s.y) - 1, 1)),
+                       capsize=2, ms=4, label=f"$\\tilde d$ = {d_t}")
+    right.axhline(0, color="black", lw=0.8)
+    right.set_xscale("log")
+    right.set_xlabel("$n\\cdot\\widetilde{\\mathrm{SNR}}^2 = n\\|\\tilde\\mu\\|^2 / (\\sigma_{\\tilde\\xi}^2 \\tilde d)$")
+    right.set_ylabel("gap: multi − single")
+    right.set_title("The same cells against the second modality's SNR", fontsize=10)
+    right.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def augmentation_figure(gaussian: Surface, mask: Surface, metric_loss: Surface, mask_loss: Surface) -> plt.Figure:
+    """Open question 2: single-modal OOD accuracy and final training loss against the augmentation strength."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+    for ax, s, name in ((axes[0], gaussian, "Gaussian $\\epsilon$: $\\sigma_\\epsilon$"), (axes[1], mask, "masking: rate $p$")):
+        line_panel(ax, s, "single", colors=["#d62728"], label_of=lambda _: "single-modal")
+        multi = s.values["multi"][0, 0]
+        ax.axhspan(multi.mean() - multi.std(), multi.mean() + multi.std(), color="#1f77b4", alpha=0.15, lw=0)
+        ax.axhline(multi.mean(), color="#1f77b4", lw=1.5, label="multi-modal (no augmentation)")
+        ax.set_xlabel(name)
+        ax.set_ylim(0.5, 1.0)
+        ax.set_ylabel("OOD test accuracy")
+        ax.legend(fontsize=8, loc="lower right" if s is mask else "upper right")
+    axes[0].set_xscale("symlog", linthresh=0.1)
+    for s, color, label in ((metric_loss, "#9467bd", "Gaussian, vs $\\sigma_\\epsilon$"), (mask_loss, "#8c564b", "masking, vs $p$")):
+        axes[2].errorbar(s.x.astype(float), s.mean("single")[0], yerr=s.std("single")[0], marker="o", color=color,
+                         label=label, capsize=2, ms=4)
+    multi_loss = metric_loss.values["multi"][0, 0]
+    axes[2].axhline(multi_loss.mean(), color="#1f77b4", lw=1.5, label="multi-modal")
+    axes[2].axhline(0.05, color="grey", ls=":", lw=1, label="0.05")
+    axes[2].set_xscale("symlog", linthresh=0.1)
+    axes[2].set_xlabel("augmentation strength ($\\sigma_\\epsilon$ or $p$)")
+    axes[2].set_ylabel("training loss after 200 epochs")
+    axes[2].legend(fontsize=8)
+    axes[2].grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def richer_model_figure(s: Surface) -> plt.Figure:
+    """Open question 3: OOD accuracy against the label agreement (``ν ∥ μ``) and against the test-shift angle."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    j0 = _index(s.y, 0, s.y_name)
+    x = s.x.astype(float)
+    left.errorbar(x, s.mean("multi")[j0], yerr=s.std("multi")[j0], marker="o", color="#1f77b4", capsize=2, label="multi-modal")
+    _single_band(left, s.values["single"][j0])
+    left.set_xlabel("label agreement of modality 2")
+    left.set_ylabel("OOD test accuracy ($\\nu \\parallel \\mu$)")
+    left.set_title("A partly shared signal", fontsize=10)
+    left.legend(fontsize=8)
+    left.grid(True, alpha=0.3)
+    angles = s.y.astype(float)
+    i1 = _index(s.x, 1.0, s.x_name)
+    for key, color, label in (("single", "#d62728", "single-modal"), ("multi", "#1f77b4", "multi-modal (agreement 1)")):
+        right.errorbar(angles, s.mean(key)[:, i1], yerr=s.std(key)[:, i1], marker="o", color=color, capsize=2, label=label)
+    right.axvspan(86.8, 90, color="grey", alpha=0.2, lw=0, label="theory's near-orthogonal shift")
+    right.axhline(0.5, color="black", lw=0.8, ls=":")
+    right.set_xlabel("angle between $\\nu$ and $\\mu$ (degrees)")
+    right.set_ylabel("OOD test accuracy")
+    right.set_title("Turning the test signal away from $\\mu$", fontsize=10)
+    right.legend(fontsize=8)
+    right.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
