@@ -151,69 +151,74 @@ def rows_from_runs(runs: Iterable[Any], point_of: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _edges(values: np.ndarray, log: bool) -> np.ndarray:
-    v = np.log(values) if log else values.astype(float)
-    mid = (v[1:] + v[:-1]) / 2
-    first, last = v[0] - (mid[0] - v[0]), v[-1] + (v[-1] - mid[-1])
-    e = np.concatenate([[first], mid, [last]])
-    return np.exp(e) if log else e
+def _position(grid: np.ndarray, value: float) -> float:
+    """Where ``value`` falls on a categorical axis whose cell ``k`` is centred at ``k`` (log-linear in between)."""
+    g = np.log(grid.astype(float))
+    v = math.log(value)
+    if v <= g[0]:
+        return float((v - g[0]) / (g[1] - g[0]))
+    if v >= g[-1]:
+        return float(len(g) - 1 + (v - g[-1]) / (g[-1] - g[-2]))
+    k = int(np.searchsorted(g, v)) - 1
+    return float(k + (v - g[k]) / (g[k + 1] - g[k]))
 
 
 def phase_diagram(s: Surface, title: str | None = None) -> plt.Figure:
     """Three heat maps over ``(n·SNR², C_μ)``: single-modal and multi-modal OOD accuracy and their gap.
 
-    Cells are centred on the grid values (log axes); each shows the seed mean. Drawn on every panel: the theory's
-    ``C_μ = 2.66`` (dashed), the proof window ``n·SNR² ∈ [1.7, 1.8]`` (hatched band), the region where both proofs'
-    inequalities hold (``n·SNR² ≤ 1.8`` and ``C_μ·n·SNR² ≥ 4.51``, outlined) and Figure 1's point (star) on the
-    experiment's ``n·SNR² = 1.25`` (dotted). Cells where the gap exceeds two standard errors are marked with a dot.
+    One cell per grid point (categorical axes, equal cell sizes; positions between grid values are interpolated
+    in ``log``), each showing the seed mean. Drawn on every panel: the theory's ``C_μ ≥ 2.66`` (dashed, below the
+    first row it admits), the proof window ``n·SNR² ∈ [1.7, 1.8]`` (hatched band), the region where both proofs'
+    inequalities hold (``n·SNR² ≤ 1.8`` and ``C_μ·n·SNR² ≥ 4.51``, orange outline) and Figure 1's point (star) on
+    the experiment's ``n·SNR² = 1.25`` (dotted). A dot marks a gap larger than two standard errors.
     """
     if (s.x_name, s.y_name) != ("n_snr2", "c_mu"):
         raise ValueError(f"phase_diagram needs a surface over (n_snr2, c_mu), got ({s.x_name}, {s.y_name})")
     x, y = s.x.astype(float), s.y.astype(float)
-    xe, ye = _edges(x, log=True), _edges(y, log=True)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), sharey=True)
+    px = lambda v: _position(x, v)  # noqa: E731
+    py = lambda v: _position(y, v)  # noqa: E731
+    fig, axes = plt.subplots(1, 3, figsize=(17, 5.2), sharey=True)
     panels = (("single", "Single-modal OOD accuracy"), ("multi", "Multi-modal OOD accuracy"), ("gap", "Gap: multi − single"))
-    low_curve = np.geomspace(xe[0], WINDOW[1], 200)
+    product = n_snr2_window(1.0)[0]  # the multi-modal proof's C_μ·n·SNR² ≥ 4.51
+    curve_x = np.geomspace(product / y[-1] * 0.999, WINDOW[1], 100)
+    top = len(y) - 0.5
     for ax, (key, name) in zip(axes, panels):
         mean = s.mean(key)
         if key == "gap":
             lim = max(0.05, float(np.nanmax(np.abs(mean))))
-            mesh = ax.pcolormesh(xe, ye, mean, cmap="RdBu", norm=TwoSlopeNorm(0.0, -lim, lim))
+            mesh = ax.imshow(mean, origin="lower", aspect="auto", cmap="RdBu", norm=TwoSlopeNorm(0.0, -lim, lim))
         else:
-            mesh = ax.pcolormesh(xe, ye, mean, cmap="viridis", vmin=0.5, vmax=1.0)
+            mesh = ax.imshow(mean, origin="lower", aspect="auto", cmap="viridis", vmin=0.5, vmax=1.0)
         fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.03)
-        for j, yv in enumerate(y):
-            for i, xv in enumerate(x):
+        for j in range(len(y)):
+            for i in range(len(x)):
                 if np.isfinite(mean[j, i]):
-                    ax.text(xv, yv, f"{mean[j, i]:.2f}", ha="center", va="center", fontsize=6.5,
-                            color="black" if key == "gap" or mean[j, i] > 0.75 else "white")
+                    dark = key != "gap" and mean[j, i] < 0.75
+                    ax.text(i, j, f"{mean[j, i]:.2f}", ha="center", va="center", fontsize=7, color="white" if dark else "black")
         if key == "gap":
-            sig = s.significant("gap")
-            jj, ii = np.nonzero(sig)
-            ax.plot(x[ii], y[jj] * 1.09, ".", color="black", ms=3)
-        ax.axhline(C_MU_THEORY, color="black", ls="--", lw=1.2, label="$C_\\mu = 2.66$ (Assumption 4.1)")
-        ax.axvspan(*WINDOW, facecolor="none", edgecolor="black", hatch="///", lw=0.0, label="proof window [1.7, 1.8]")
-        ax.axvline(EXPERIMENT[0], color="white" if key != "gap" else "grey", ls=":", lw=1.5, label="experiment $n\\cdot$SNR$^2$ = 1.25")
-        curve_c = [n_snr2_window(1.0)[0] / v for v in low_curve]
-        ax.plot(low_curve, curve_c, color="orange", lw=1.5, label="proofs: $n$SNR$^2 \\leq 1.8$, $C_\\mu n$SNR$^2 \\geq 4.51$")
-        ax.plot([WINDOW[1], WINDOW[1]], [n_snr2_window(1.0)[0] / WINDOW[1], ye[-1]], color="orange", lw=1.5)
-        ax.plot(*EXPERIMENT, marker="*", color="red", ms=12, mec="white", ls="none", label="Figure 1")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlim(xe[0], xe[-1])
-        ax.set_ylim(ye[0], ye[-1])
-        ax.set_xticks(x, [f"{v:g}" for v in x], fontsize=7, rotation=60)
-        ax.set_xticks([], minor=True)
-        ax.set_yticks(y, [f"{v:g}" for v in y], fontsize=8)
-        ax.set_yticks([], minor=True)
+            jj, ii = np.nonzero(s.significant("gap"))
+            ax.plot(ii, jj + 0.3, ".", color="black", ms=3)
+        ax.axhline(py(C_MU_THEORY) - 0.5, color="black", ls="--", lw=1.2, label="$C_\\mu \\geq 2.66$ (Assumption 4.1)")
+        ax.axvspan(px(WINDOW[0]), px(WINDOW[1]), facecolor="none", edgecolor="black", hatch="///", lw=0.0,
+                   label="proof window $n\\cdot$SNR$^2 \\in$ [1.7, 1.8]")
+        ax.axvline(px(EXPERIMENT[0]), color="grey" if key == "gap" else "white", ls=":", lw=1.5,
+                   label="experiment: $n\\cdot$SNR$^2$ = 1.25")
+        ax.plot([px(v) for v in curve_x], [py(product / v) for v in curve_x], color="orange", lw=1.8,
+                label="proofs: $n$SNR$^2 \\leq 1.8$ and $C_\\mu n$SNR$^2 \\geq 4.51$")
+        ax.plot([px(WINDOW[1])] * 2, [py(product / WINDOW[1]), top], color="orange", lw=1.8)
+        ax.plot(px(EXPERIMENT[0]), py(EXPERIMENT[1]), marker="*", color="red", ms=13, mec="white", ls="none", label="Figure 1")
+        ax.set_xlim(-0.5, len(x) - 0.5)
+        ax.set_ylim(-0.5, top)
+        ax.set_xticks(range(len(x)), [f"{v:g}" for v in x], fontsize=8)
+        ax.set_yticks(range(len(y)), [f"{v:g}" for v in y], fontsize=8)
         ax.set_xlabel("$n\\cdot\\mathrm{SNR}^2$")
         ax.set_title(name, fontsize=10)
     axes[0].set_ylabel("$C_\\mu = \\|\\tilde\\mu\\| / \\|\\mu\\|$")
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, labels = axes[2].get_legend_handles_labels()  # the gap panel draws the experiment's line in grey
     fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False)
     if title:
         fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
@@ -228,6 +233,8 @@ def line_panel(ax: plt.Axes, s: Surface, key: str, label_of: Any = None, colors:
         ax.errorbar(s.x.astype(float), mean, yerr=std, marker=marker, color=color, label=label, capsize=2, lw=1.5, ms=4)
     if logx:
         ax.set_xscale("log")
+        ax.set_xticks(s.x.astype(float), [f"{v:g}" for v in s.x])
+        ax.set_xticks([], minor=True)
     ax.set_xlabel(s.x_name)
     ax.grid(True, alpha=0.3)
 
@@ -277,10 +284,11 @@ def _single_band(ax: plt.Axes, values: np.ndarray, label: str = "single-modal") 
     ax.axhline(mean, color="#d62728", lw=1.5, label=label)
 
 
-def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float) -> plt.Figure:
-    """Open question 1: multi-modal OOD accuracy against ``σ̃_ξ`` (one line per ``d̃``) and against ``n·SNR̃²``.
+def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float, n_snr2: float | None = None) -> plt.Figure:
+    """Open question 1: multi-modal OOD accuracy against ``σ̃_ξ`` (one line per ``d̃``), and the gap against ``n·SNR̃²``.
 
-    ``s`` is a surface over ``(sigma_xi_tilde, d_tilde)``; ``n·SNR̃² = n‖μ̃‖²/(σ̃_ξ² d̃)``.
+    ``s`` is a surface over ``(sigma_xi_tilde, d_tilde)``; ``n·SNR̃² = n‖μ̃‖²/(σ̃_ξ² d̃)``. ``n_snr2``, if given,
+    marks modality 1's own ``n·SNR²`` on the second panel.
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
     line_panel(left, s, "multi", label_of=lambda v: f"$\\tilde d$ = {v}", logx=True)
@@ -295,6 +303,9 @@ def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float) -> plt.F
         right.errorbar(snr, s.mean("gap")[j], yerr=s.std("gap")[j], fmt="o", color=cmap(j / max(len(s.y) - 1, 1)),
                        capsize=2, ms=4, label=f"$\\tilde d$ = {d_t}")
     right.axhline(0, color="black", lw=0.8)
+    if n_snr2 is not None:
+        right.axvline(n_snr2, color="#d62728", ls="--", lw=1, label="modality 1's $n\\cdot\\mathrm{SNR}^2$")
+        right.legend(fontsize=8)
     right.set_xscale("log")
     right.set_xlabel("$n\\cdot\\widetilde{\\mathrm{SNR}}^2 = n\\|\\tilde\\mu\\|^2 / (\\sigma_{\\tilde\\xi}^2 \\tilde d)$")
     right.set_ylabel("gap: multi − single")
@@ -304,30 +315,39 @@ def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float) -> plt.F
     return fig
 
 
-def augmentation_figure(gaussian: Surface, mask: Surface, metric_loss: Surface, mask_loss: Surface) -> plt.Figure:
-    """Open question 2: single-modal OOD accuracy and final training loss against the augmentation strength."""
+def augmentation_figure(gaussian: Surface, mask: Surface, gaussian_loss: Surface, mask_loss: Surface) -> plt.Figure:
+    """Open question 2: single-modal OOD accuracy against the augmentation strength, and the training loss it costs.
+
+    The surfaces are 1-D, over ``sigma_eps`` (Gaussian) and ``mask_rate`` (masking), holding both modes (the
+    multi-modal cell, which ignores the augmentation, is the reference).
+    """
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
-    for ax, s, name in ((axes[0], gaussian, "Gaussian $\\epsilon$: $\\sigma_\\epsilon$"), (axes[1], mask, "masking: rate $p$")):
+    multi = gaussian.values["multi"][0, 0]
+    for ax, s, name in ((axes[0], gaussian, "Gaussian augmentation: $\\sigma_\\epsilon$"), (axes[1], mask, "masking: rate $p$")):
         line_panel(ax, s, "single", colors=["#d62728"], label_of=lambda _: "single-modal")
-        multi = s.values["multi"][0, 0]
         ax.axhspan(multi.mean() - multi.std(), multi.mean() + multi.std(), color="#1f77b4", alpha=0.15, lw=0)
         ax.axhline(multi.mean(), color="#1f77b4", lw=1.5, label="multi-modal (no augmentation)")
         ax.set_xlabel(name)
         ax.set_ylim(0.5, 1.0)
         ax.set_ylabel("OOD test accuracy")
-        ax.legend(fontsize=8, loc="lower right" if s is mask else "upper right")
+        ax.legend(fontsize=8, loc="lower right" if s is mask else "center right")
+    sigmas = gaussian.x.astype(float)
     axes[0].set_xscale("symlog", linthresh=0.1)
-    for s, color, label in ((metric_loss, "#9467bd", "Gaussian, vs $\\sigma_\\epsilon$"), (mask_loss, "#8c564b", "masking, vs $p$")):
-        axes[2].errorbar(s.x.astype(float), s.mean("single")[0], yerr=s.std("single")[0], marker="o", color=color,
-                         label=label, capsize=2, ms=4)
-    multi_loss = metric_loss.values["multi"][0, 0]
-    axes[2].axhline(multi_loss.mean(), color="#1f77b4", lw=1.5, label="multi-modal")
-    axes[2].axhline(0.05, color="grey", ls=":", lw=1, label="0.05")
-    axes[2].set_xscale("symlog", linthresh=0.1)
-    axes[2].set_xlabel("augmentation strength ($\\sigma_\\epsilon$ or $p$)")
-    axes[2].set_ylabel("training loss after 200 epochs")
-    axes[2].legend(fontsize=8)
-    axes[2].grid(True, alpha=0.3)
+    axes[0].set_xlim(-0.02, sigmas.max() * 1.2)
+    axes[0].set_xticks(sigmas, [f"{v:g}" for v in sigmas])
+    axes[0].set_xticks([], minor=True)
+    loss = axes[2]
+    loss.errorbar(mask_loss.x.astype(float), mask_loss.mean("single")[0], yerr=mask_loss.std("single")[0], marker="o",
+                  color="#d62728", capsize=2, ms=4, label="single-modal, masking")
+    reference = gaussian_loss.at("single", 0.1)
+    loss.axhline(reference.mean(), color="#d62728", ls="--", lw=1.2, label="single-modal, Gaussian $\\sigma_\\epsilon$ = 0.1")
+    loss.axhline(gaussian_loss.values["multi"][0, 0].mean(), color="#1f77b4", lw=1.5, label="multi-modal")
+    loss.axhline(0.05, color="grey", ls=":", lw=1, label="0.05")
+    loss.set_xlabel("masking: rate $p$")
+    loss.set_ylabel("training loss after 200 epochs")
+    loss.set_title("The cost: positives that agree less", fontsize=10)
+    loss.legend(fontsize=8, loc="upper left")
+    loss.grid(True, alpha=0.3)
     fig.tight_layout()
     return fig
 
