@@ -62,6 +62,9 @@ __all__ = [
     "load_grid",
     "load_results",
     "run_sweep",
+    "train_grid",
+    "compare",
+    "Agreement",
     "cell_record",
 ]
 
@@ -202,6 +205,26 @@ class Grid:
         grid = cls(base, tuple(axes), cases, tuple(int(s) for s in seeds), tuple(modes), dtype, spec.get("name"), spec.get("description"))
         grid.cells()  # validate every configuration now, before any training
         return grid
+
+    def subset(self, seeds: Sequence[int] | None = None, cases: Sequence[int] | None = None, **axes: Sequence[Any]) -> "Grid":
+        """A smaller grid: some values of some axes, some of the ``cases`` (by index) and/or some of the seeds.
+
+        Its cells are cells of this grid with fewer seeds, so their results can be compared seed by seed
+        (:func:`compare`).
+        """
+        names = dict(self.axes)
+        for name, values in axes.items():
+            if name not in names:
+                raise ValueError(f"{name} is not an axis of this grid; axes: {list(names)}")
+            missing = [v for v in values if v not in names[name]]
+            if missing or not values:
+                raise ValueError(f"{name}: values {missing or values!r} are not a non-empty subset of {list(names[name])}")
+        picked = self.cases if cases is None else tuple(self.cases[i] for i in cases)
+        spec = self.to_dict() | {"grid": {k: list(axes.get(k, v)) for k, v in self.axes}, "cases": [dict(c) for c in picked],
+                                 "seeds": list(self.seeds if seeds is None else seeds)}
+        if seeds is not None and not set(seeds) <= set(self.seeds):
+            raise ValueError(f"seeds {list(seeds)} are not a subset of the grid's seeds {list(self.seeds)}")
+        return Grid.from_dict(spec)
 
     def to_dict(self) -> dict[str, Any]:
         """The specification as plain data (what the results header stores)."""
@@ -415,6 +438,73 @@ def _chunks(cells: Sequence[Cell], batch_runs: int) -> list[list[Cell]]:
     return out
 
 
+def _diverged_record(cell: Cell, error: str, header: int | None) -> dict[str, Any]:
+    return {"kind": "cell", "key": cell.key, "mode": cell.mode, "seeds": list(cell.seeds), "dtype": cell.dtype,
+            "point": dict(cell.point), "config": cell.config.to_dict(), "status": "diverged", "error": error,
+            "results": None, "header": header}
+
+
+def _train_cells(cells: Sequence[Cell], device: str, dtype: str, batch_runs: int, bar: Any, header: int | None) -> Iterator[tuple[Cell, dict[str, Any]]]:
+    """Train ``cells`` in batches of equal shape and yield each cell's record as soon as its batch is done.
+
+    A batch whose training diverges is retried cell by cell; a cell that diverges alone yields a ``diverged`` record.
+    """
+    queue = _chunks(cells, batch_runs)
+    while queue:
+        chunk = queue.pop(0)
+        configs = [c.config for c in chunk for _ in c.seeds]
+        seeds = [s for c in chunk for s in c.seeds]
+        epochs = chunk[0].config.epochs
+        tick = len(seeds) / (epochs + 1)
+        t0, n0 = time.perf_counter(), bar.n
+        try:
+            run = train(configs, chunk[0].mode, seeds, device=device, dtype=dtype, eval_every=max(epochs, 1),
+                        callback=lambda *_: bar.update(tick))
+        except TrainingDiverged as exc:
+            bar.n = n0
+            if len(chunk) > 1:  # find the culprit(s): retry cell by cell
+                queue[:0] = [[c] for c in chunk]
+                continue
+            bar.n = n0 + len(seeds)
+            bar.refresh()
+            yield chunk[0], _diverged_record(chunk[0], str(exc), header)
+            continue
+        in_dist = _in_distribution_accuracy(run)
+        seconds = time.perf_counter() - t0
+        bar.n = n0 + len(seeds)
+        bar.refresh()
+        row = 0
+        for cell in chunk:
+            rows = slice(row, row + len(cell.seeds))
+            row += len(cell.seeds)
+            yield cell, cell_record(cell, run, rows, in_dist, header, seconds)
+
+
+def _progress(total: int, progress: bool) -> Any:
+    return tqdm(total=total, desc="sweep", unit="run", disable=None if progress else True, file=sys.stderr,
+                bar_format="{l_bar}{bar}| {n:.0f}/{total} runs [{elapsed}<{remaining}]")
+
+
+def train_grid(grid: Grid, *, device: str = "auto", batch_runs: int = 64, progress: bool = False) -> list[dict[str, Any]]:
+    """Train every cell of ``grid`` in memory (no results file) and return rows like :meth:`SweepResults.table`."""
+    if isinstance(batch_runs, bool) or not isinstance(batch_runs, int) or batch_runs < 1:
+        raise ValueError(f"batch_runs must be an integer >= 1, got {batch_runs!r}")
+    cells = grid.unique_cells()
+    bar = _progress(sum(len(c.seeds) for c in cells), progress)
+    try:
+        records = {cell.key: record for cell, record in _train_cells(cells, device, grid.dtype, batch_runs, bar, None)}
+    finally:
+        bar.close()
+    return [_row(cell, records[cell.key]) for cell in grid.cells()]
+
+
+def _row(cell: Cell, line: Mapping[str, Any]) -> dict[str, Any]:
+    row = {**cell.coordinates, "mode": cell.mode, "seeds": np.asarray(cell.seeds), "status": line["status"]}
+    for name, values in (line["results"] or {}).items():
+        row[name] = np.asarray(values)
+    return row
+
+
 @dataclass
 class SweepSummary:
     """What one call of :func:`run_sweep` did."""
@@ -460,47 +550,17 @@ def run_sweep(
         header = results.headers
         results.append({"kind": "header", "format": FORMAT, "grid": grid.to_dict(), "provenance": provenance(command),
                         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "pending_cells": len(pending)})
-        total = sum(len(c.seeds) for c in pending)
-        bar = tqdm(total=total, desc="sweep", unit="run", disable=None if progress else True, file=sys.stderr,
-                   bar_format="{l_bar}{bar}| {n:.0f}/{total} runs [{elapsed}<{remaining}]")
+        bar = _progress(sum(len(c.seeds) for c in pending), progress)
         try:
-            queue = _chunks(pending, batch_runs)
-            while queue:
-                chunk = queue.pop(0)
-                configs = [c.config for c in chunk for _ in c.seeds]
-                seeds = [s for c in chunk for s in c.seeds]
-                epochs = chunk[0].config.epochs
-                tick = len(seeds) / (epochs + 1)
-                t0, n0 = time.perf_counter(), bar.n
-                try:
-                    run = train(configs, chunk[0].mode, seeds, device=device, dtype=grid.dtype, eval_every=max(epochs, 1),
-                                callback=lambda *_: bar.update(tick))
-                except TrainingDiverged as exc:
-                    bar.n = n0
-                    if len(chunk) > 1:  # find the culprit(s): retry cell by cell
-                        queue[:0] = [[c] for c in chunk]
-                        continue
-                    bar.n = n0 + len(seeds)
-                    bar.refresh()
-                    results.append({"kind": "cell", "key": chunk[0].key, "mode": chunk[0].mode, "seeds": list(chunk[0].seeds),
-                                    "dtype": chunk[0].dtype, "point": dict(chunk[0].point), "config": chunk[0].config.to_dict(),
-                                    "status": "diverged", "error": str(exc), "results": None, "header": header})
-                    summary.diverged += 1
-                    continue
-                in_dist = _in_distribution_accuracy(run)
-                seconds = time.perf_counter() - t0
-                row = 0
-                for cell in chunk:
-                    rows = slice(row, row + len(cell.seeds))
-                    row += len(cell.seeds)
-                    record = cell_record(cell, run, rows, in_dist, header, seconds)
-                    results.append(record)
+            for cell, record in _train_cells(pending, device, grid.dtype, batch_runs, bar, header):
+                results.append(record)
+                if record["status"] == "ok":
                     summary.trained += 1
-                    if on_cell is not None:
-                        on_cell(record)
-                summary.runs += len(seeds)
-                bar.n = n0 + len(seeds)
-                bar.refresh()
+                    summary.runs += len(cell.seeds)
+                else:
+                    summary.diverged += 1
+                if on_cell is not None:
+                    on_cell(record)
         finally:
             bar.close()
     summary.seconds = time.perf_counter() - start
@@ -539,10 +599,7 @@ class SweepResults:
             if line is None:
                 missing += 1
                 continue
-            row = {**cell.coordinates, "mode": cell.mode, "status": line["status"]}
-            for name, values in (line["results"] or {}).items():
-                row[name] = np.asarray(values)
-            rows.append(row)
+            rows.append(_row(cell, line))
         if missing:
             raise ValueError(f"{self.path}: {missing} cell(s) of the grid have no result; run the sweep command again to finish it")
         return rows
@@ -560,3 +617,44 @@ def load_results(path: str | os.PathLike[str]) -> SweepResults:
     if not headers:
         raise ValueError(f"{path} holds no sweep header")
     return SweepResults(path, headers, {line["key"]: line for line in lines if line["kind"] == "cell"})
+
+
+@dataclass
+class Agreement:
+    """How closely runs trained now reproduce stored ones, seed by seed (:func:`compare`)."""
+
+    metric: str
+    cells: int
+    runs: int
+    max_abs_diff: float
+    mean_abs_diff: float
+    identical: float  # fraction of runs with exactly the stored value
+
+
+def compare(rows: Sequence[Mapping[str, Any]], results: SweepResults, metric: str = "test_accuracy") -> Agreement:
+    """Compare ``rows`` (e.g. :func:`train_grid` of ``results.grid.subset(...)``) with the stored per-seed ``metric``.
+
+    Each row is matched to the stored cell of the same grid point and mode, and each of its seeds to the stored
+    value of that seed. Raises ``ValueError`` when a row has no stored counterpart.
+    """
+    stored: dict[tuple, Mapping[str, Any]] = {}
+    for cell in results.grid.cells():
+        line = results.cells.get(cell.key)
+        if line is not None and line["status"] == "ok":
+            stored[(cell.mode, cell.point)] = dict(zip(line["seeds"], line["results"][metric]))
+    diffs = []
+    cells = set()
+    for row in rows:
+        point = tuple(sorted((k, _plain(v)) for k, v in row.items() if k in SyntheticConfig.field_names() + DERIVED))
+        values = stored.get((row["mode"], point))
+        if values is None:
+            raise ValueError(f"{results.path} holds no {row['mode']} result at {dict(point)}")
+        cells.add((row["mode"], point))
+        for seed, value in zip(row["seeds"], row[metric]):
+            if int(seed) not in values:
+                raise ValueError(f"{results.path} holds no result for seed {int(seed)} at {dict(point)}")
+            diffs.append(abs(float(value) - values[int(seed)]))
+    if not diffs:
+        raise ValueError("compare needs at least one row")
+    d = np.asarray(diffs)
+    return Agreement(metric, len(cells), len(d), float(d.max()), float(d.mean()), float((d == 0).mean()))

@@ -181,3 +181,24 @@ def test_batching_mixed_generalised_configs_equals_one_by_one() -> None:
             alone = mmcl.train(c, mode, [k], device="cpu", dtype="float64")
             for key in ("train_loss", "signal_learning", "noise_memorization", "test_accuracy"):
                 np.testing.assert_allclose(batch.history[key][k], alone.history[key][0], rtol=1e-10, atol=1e-12)
+
+
+def test_multi_modal_training_depends_on_the_signal_norms_only_through_their_product() -> None:
+    """(‖μ‖, ‖μ̃‖) → (a‖μ‖, ‖μ̃‖/a) leaves W, W̃, the loss and the OOD accuracy unchanged (chapter 11).
+
+    With a = 2 every rescaling is exact in floating point, so the runs agree bit for bit.
+    """
+    config = SMALL.replace(epochs=25)
+    a = mmcl.train(config, "multi", [0, 1], device="cpu", dtype="float64")
+    b = mmcl.train(config.replace(mu_norm=2 * config.mu_norm, mu_tilde_norm=config.mu_tilde_norm / 2), "multi", [0, 1],
+                   device="cpu", dtype="float64")
+    assert torch.equal(a.w, b.w) and torch.equal(a.w_tilde, b.w_tilde)
+    assert np.array_equal(a.history["train_loss"], b.history["train_loss"])
+    assert np.array_equal(a.test_accuracy, b.test_accuracy)
+    c = mmcl.train(config.replace(mu_norm=1.7 * config.mu_norm, mu_tilde_norm=config.mu_tilde_norm / 1.7), "multi", [0, 1],
+                   device="cpu", dtype="float64")  # any factor: equal up to rounding
+    np.testing.assert_allclose(c.w.numpy(), a.w.numpy(), rtol=0, atol=1e-10)
+    # the single-modal setting has no such symmetry: a stronger μ changes it
+    s1 = mmcl.train(config, "single", 1, device="cpu", dtype="float64")
+    s2 = mmcl.train(config.replace(mu_norm=2 * config.mu_norm), "single", 1, device="cpu", dtype="float64")
+    assert not torch.equal(s1.w, s2.w)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import mmcl
+import mmcl.sweep
 from mmcl.cli import main
 from mmcl.sweep import Grid, ResultsFile, load_grid, load_results, run_sweep
 
@@ -280,3 +281,29 @@ def test_killed_sweep_process_resumes(tmp_path: Path) -> None:
     assert len(keys) == len(set(keys)) == 6
     if killed and before is not None:
         assert before < 6  # it really was interrupted before the end
+
+
+# -- in-memory grids and comparison with stored results ------------------------------------------------------------------
+def test_subset_train_grid_and_compare(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    grid = small_grid(seeds=3)
+    run_sweep(grid, out, device="cpu")
+    results = load_results(out)
+    sub = results.grid.subset(n_snr2=[2.0], seeds=[2, 0])
+    assert len(sub.cells()) == 2 * 2 and all(c.seeds == (2, 0) for c in sub.cells())
+    rows = mmcl.sweep.train_grid(sub, device="cpu")
+    assert [r["mode"] for r in rows] == ["single", "multi"] * 2
+    agreement = mmcl.sweep.compare(rows, results)
+    assert agreement.runs == 8 and agreement.max_abs_diff <= 0.02
+    # a changed result is noticed
+    rows[1]["test_accuracy"] = rows[1]["test_accuracy"] + 0.25
+    assert mmcl.sweep.compare(rows, results).max_abs_diff >= 0.25 - 1e-12
+    with pytest.raises(ValueError, match="not a non-empty subset"):
+        results.grid.subset(n_snr2=[7.0])
+    with pytest.raises(ValueError, match="not an axis"):
+        results.grid.subset(tau=[0.1])
+    with pytest.raises(ValueError, match="seeds"):
+        results.grid.subset(seeds=[9])
+    other = Grid.from_dict({"base": {**BASE, "tau": 0.3}, "grid": {"n_snr2": [2.0]}, "seeds": [0]})
+    with pytest.raises(ValueError, match="holds no"):
+        mmcl.sweep.compare(mmcl.sweep.train_grid(other, device="cpu"), results)
