@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import yaml
@@ -135,3 +136,18 @@ def new_context(browser: object, server: str, traffic: Traffic, **options: objec
     # Only external requests go through Python; the site's own files come straight from the server.
     context.route(lambda url: not url.startswith(server), external)
     return context
+
+
+def launch_target(href: str) -> tuple[str, str, str, str] | None:
+    """``(service, org/repo, branch, path)`` of a Binder or Colab launch link, ``None`` for other links (including
+    plain links to the two services' home pages)."""
+    url = urlparse(href)
+    if url.netloc == "mybinder.org" and url.path.startswith("/v2/"):
+        match = re.fullmatch(r"/v2/gh/([^/]+/[^/]+)/([^/]+)/?", url.path)
+        urlpath = parse_qs(url.query).get("urlpath", [""])[0]
+        path = re.sub(r"^(lab/tree|tree|notebooks)/", "", urlpath)
+        return ("binder", match.group(1), match.group(2), path) if match else ("binder", "", "", href)
+    if url.netloc == "colab.research.google.com" and url.path.startswith("/github/"):
+        match = re.fullmatch(r"/github/([^/]+/[^/]+)/blob/([^/]+)/(.+)", url.path)
+        return ("colab", match.group(1), match.group(2), match.group(3)) if match else ("colab", "", "", href)
+    return None

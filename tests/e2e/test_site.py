@@ -19,12 +19,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import yaml
 
-from site_browser import ROOT, SCREENSHOTS, Traffic, new_context, toc_pages
+from site_browser import ROOT, SCREENSHOTS, Traffic, launch_target, new_context, toc_pages
 
 pytestmark = pytest.mark.e2e
 
@@ -168,21 +167,6 @@ def _tracked_files() -> set[str]:
     except (OSError, subprocess.CalledProcessError) as exc:
         pytest.fail(f"git ls-files failed ({exc}); the launch links cannot be checked")
     return set(listing.splitlines())
-
-
-def launch_target(href: str) -> tuple[str, str, str, str] | None:
-    """``(service, org/repo, branch, path)`` of a Binder or Colab launch link, ``None`` for other links (including
-    plain links to the two services' home pages)."""
-    url = urlparse(href)
-    if url.netloc == "mybinder.org" and url.path.startswith("/v2/"):
-        match = re.fullmatch(r"/v2/gh/([^/]+/[^/]+)/([^/]+)/?", url.path)
-        urlpath = parse_qs(url.query).get("urlpath", [""])[0]
-        path = re.sub(r"^(lab/tree|tree|notebooks)/", "", urlpath)
-        return ("binder", match.group(1), match.group(2), path) if match else ("binder", "", "", href)
-    if url.netloc == "colab.research.google.com" and url.path.startswith("/github/"):
-        match = re.fullmatch(r"/github/([^/]+/[^/]+)/blob/([^/]+)/(.+)", url.path)
-        return ("colab", match.group(1), match.group(2), match.group(3)) if match else ("colab", "", "", href)
-    return None
 
 
 @pytest.fixture(scope="session")
