@@ -97,7 +97,7 @@ def distance_sq(traj: Trajectory, encoder: int, eps: float) -> np.ndarray:
     v = np.concatenate([(trace.gamma - gs[:, None])[..., None], trace.rho - rs[:, None]], axis=3)  # (R, T+1, m, n+1)
     sq = np.einsum("rkk->rk", trace.gram)
     unit = trace.gram / (sq[:, :, None] * sq[:, None, :])  # Gram of μ/‖μ‖², ξ_i/‖ξ_i‖²
-    return np.einsum("rtmk,rkl,rtml->rt", v, unit, v)
+    return ((v @ unit[:, None]) * v).sum((2, 3))
 
 
 def descent_terms(traj: Trajectory, eps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -157,7 +157,8 @@ def margins(traj: Trajectory, encoder: int, eps: float) -> tuple[np.ndarray, np.
     signal_part = own_sig * (y[:, None, None, :] * star_mu[:, None, :, None])  # σ'·y_i⟨w*, μ⟩ (R, T+1, m, n[i])
     noise_part = own_noise * star_xi[:, None]  # σ'(⟨w_r,ξ_i⟩)⟨w*_r, ξ_i⟩
     f0 = scale * ((teach_sig * signal_part).sum(2) + (np.maximum(t_pos, 0) * noise_part).sum(2))
-    fj = scale * (np.einsum("rtmj,rtmi->rtij", teach_sig, signal_part) + np.einsum("rtmj,rtmi->rtij", np.maximum(t_neg, 0), noise_part))
+    # F_j[i, j] = Σ_r part[r, i]·teacher[r, j]: one batched matrix product per term
+    fj = scale * (signal_part.swapaxes(2, 3) @ teach_sig + noise_part.swapaxes(2, 3) @ np.maximum(t_neg, 0))
     fj = np.where(traj.negatives[:, None], fj, -np.inf)
     return f0, fj
 

@@ -69,7 +69,7 @@ class EncoderTrace:
     def grad_norm_sq(self) -> np.ndarray:
         """``‖∇L_S(W⁽ᵗ⁾)‖_F²`` from the gradient coefficients and the Gram matrix, ``(R, T+1)``."""
         coef = np.concatenate([self.g[..., None], self.c], axis=3)  # (R, T+1, m, n+1)
-        return np.einsum("rtmk,rkl,rtml->rt", coef, self.gram, coef)
+        return ((coef @ self.gram[:, None]) * coef).sum((2, 3))
 
 
 @dataclass
@@ -177,7 +177,7 @@ class Recorder:
         encoders = []
         for k, suffix in enumerate(suffixes):
             stack = {key: np.stack([_np(r[k][key]) for r in self._rows], 1) for key in self._rows[0][k]}
-            gram = np.einsum("rkd,rld->rkl", bases_np[k], bases_np[k])
+            gram = bases_np[k] @ bases_np[k].swapaxes(1, 2)
             trace = EncoderTrace(
                 gamma=run.history["gamma" + suffix].astype(np.float64),
                 rho=run.history["rho" + suffix].astype(np.float64),
@@ -206,10 +206,10 @@ class Recorder:
     @staticmethod
     def _eps_projection(trace: EncoderTrace, w0: np.ndarray, basis: np.ndarray, eps: np.ndarray) -> np.ndarray:
         """``⟨w_r⁽ᵗ⁾, ε_i⟩ = ⟨w_r⁽⁰⁾, ε_i⟩ + γ_r⟨μ, ε_i⟩/‖μ‖² + Σ_j ρ_{r,j}⟨ξ_j, ε_i⟩/‖ξ_j‖²`` (eq. 11)."""
-        init = np.einsum("rmd,rnd->rmn", w0, eps)
-        cross = np.einsum("rkd,rnd->rkn", basis, eps) / np.einsum("rkd,rkd->rk", basis, basis)[:, :, None]  # (R, n+1, n)
+        init = w0 @ eps.swapaxes(1, 2)
+        cross = (basis @ eps.swapaxes(1, 2)) / (basis * basis).sum(2)[:, :, None]  # (R, n+1, n)
         coef = np.concatenate([trace.gamma[..., None], trace.rho], axis=3)  # (R, T+1, m, n+1)
-        return init[:, None] + np.einsum("rtmk,rkn->rtmn", coef, cross)
+        return init[:, None] + coef @ cross[:, None]
 
 
 def record(
