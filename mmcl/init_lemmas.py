@@ -47,6 +47,7 @@ __all__ = [
     "checks",
     "ClassTotalScaling",
     "class_total_scaling",
+    "class_total_mean",
     "positive_part_sum_bound",
     "CHUNK",
 ]
@@ -524,6 +525,13 @@ class ClassTotalScaling:
     fail_corrected: list[FailureRate]
     c10_pairs: np.ndarray
     delta: float
+
+
+def class_total_mean(c: SyntheticConfig) -> float:
+    """The mean of ``B_{r,+}⁽⁰⁾ = Σ_{i: y_i=1} σ(⟨w_r⁽⁰⁾, ξ_i⟩)`` over labels, noise and initialisation:
+    ``(n/2)·σ₀·E‖ξ‖/√(2π)`` with ``E‖ξ‖ = σ_ξ√2·Γ((d+1)/2)/Γ(d/2)`` (≈ ``0.2·nσ₀σ_ξ√d``): linear in ``n``."""
+    norm = c.sigma_xi * math.sqrt(2) * math.exp(math.lgamma((c.d + 1) / 2) - math.lgamma(c.d / 2))
+    return c.n / 2 * c.sigma0 * norm / math.sqrt(2 * math.pi)
 
 
 def class_total_scaling(c: SyntheticConfig, ns: list[int], delta: float = 0.1, trials: int = 100, seed: int = 0) -> ClassTotalScaling:
