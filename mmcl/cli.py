@@ -3,7 +3,8 @@
 Commands:
 
 * ``synthetic`` — train single- and/or multi-modal runs on the synthetic task and write a JSON record;
-* ``figure1`` — reproduce the paper's Figure 1 (PNG + JSON).
+* ``figure1`` — reproduce the paper's Figure 1 (PNG + JSON);
+* ``table1`` — reproduce the paper's Table 1 on ColoredMNIST (JSON + Markdown).
 
 Every error is reported as one line on stderr with exit status 2.
 """
@@ -14,7 +15,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import synthetic_cli
+from . import synthetic_cli, table1_cli
 from .trainer import TrainingDiverged
 
 __all__ = ["main", "CliError"]
@@ -27,6 +28,7 @@ class CliError(Exception):
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]] = {
     "synthetic": (synthetic_cli.add_synthetic_arguments, synthetic_cli.run_synthetic, "train on the synthetic task (Figure 1 settings)"),
     "figure1": (synthetic_cli.add_figure1_arguments, synthetic_cli.run_figure1, "reproduce Figure 1 (PNG + JSON)"),
+    "table1": (table1_cli.add_table1_arguments, table1_cli.run_table1, "reproduce Table 1 on ColoredMNIST (JSON + Markdown)"),
 }
 
 
