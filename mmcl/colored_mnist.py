@@ -12,15 +12,19 @@ Construction (the paper's rules, with every point it leaves open decided here an
   :data:`COLOUR_AGREEMENT` = 0.775 the class colour, otherwise one of the nine *other* colours uniformly (*ours*:
   "a random other colour" excludes the class colour). So colour agrees with the label 77.5 % of the time and shape
   90 % (+1 % by chance): in the terms of Wang et al. (the paper's [54]) ``p_spu = 0.775`` and ``p_inv = 0.9``.
-* **Class colours.** :data:`PALETTE` (a 10-colour palette used by multi-class ColoredMNIST variants, reordered so
-  that class 0 is red and class 1 green as in the paper's example).
+* **Class colours.** :data:`PALETTE`: ten fully saturated hues at least 30° apart on the colour wheel, class 0
+  red and class 1 green as in the paper's example (*ours*). Every colour has its largest channel at 255, so a
+  colour is told apart from another by the *ratios* of its channels, whatever the stroke intensity; with palettes
+  that contain two shades of one hue (e.g. green and dark green), a faint green digit and a bold dark-green one are
+  confusable and colour stops being a clean feature.
 * **Test split.** MNIST's test digits with the same label noise and the colour rule applied to the deranged mapping
   :data:`TEST_COLOUR`: class ``k`` gets the training colour of class ``TEST_COLOUR[k]``. The paper gives 0 → green,
   1 → red; for 2–9 we use the cyclic shift 2 → 3 → … → 9 → 2 (*ours*). No class keeps its colour, so a colour-only
   classifier predicts a wrong class whenever the colour follows the rule (77.5 %) and scores about 2.5 %.
-* **Caption** (the second modality): the digit is the *noisy* label, the colour the one actually drawn (*ours*: a
-  caption and a label come from the same annotation). The ideal language encoder (§6, following [54]) turns it into
-  ``[one-hot(digit), one-hot(colour)] ∈ {0, 1}²⁰``.
+* **Caption** (the second modality): it describes the image — the digit drawn and its colour. By default the
+  digit is the *true* one (*ours*: an ideal caption describes what is in the image; the 10 % noise is noise in the
+  downstream labels); ``captions("noisy")`` uses the noisy label instead, the caption ablation of Table 1. The ideal
+  language encoder (§6, following [54]) turns a caption into ``[one-hot(digit), one-hot(colour)] ∈ {0, 1}²⁰``.
 
 Randomness: each split of a seed draws from its own ``numpy`` stream (``SeedSequence([seed, split])``), so a seed
 fixes the dataset, independently of anything else.
@@ -56,12 +60,12 @@ COLOUR_AGREEMENT = 0.775
 """Probability that a digit is painted in its (noisy) label's colour."""
 
 PALETTE = np.array(
-    [[255, 0, 0], [0, 255, 0], [255, 215, 0], [65, 105, 225], [0, 225, 225],
-     [0, 0, 255], [255, 20, 147], [160, 160, 160], [0, 100, 0], [188, 143, 143]],
+    [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255],
+     [255, 0, 255], [255, 128, 0], [128, 0, 255], [0, 128, 255], [255, 0, 128]],
     dtype=np.uint8,
 )  # fmt: skip
 """Training colour of each class (RGB, 0–255)."""
-COLOUR_NAMES = ("red", "green", "gold", "royal blue", "cyan", "blue", "deep pink", "grey", "dark green", "rosy brown")
+COLOUR_NAMES = ("red", "green", "blue", "yellow", "cyan", "magenta", "orange", "violet", "azure", "rose")
 TEST_COLOUR = (1, 0, 3, 4, 5, 6, 7, 8, 9, 2)
 """Test-time derangement: class ``k`` is painted in ``PALETTE[TEST_COLOUR[k]]`` (0 ↔ 1 swapped, 2 → 3 → … → 9 → 2)."""
 
@@ -73,7 +77,7 @@ class ColoredMNIST:
     """One ColoredMNIST split: grey digits plus the drawn labels and colours (images are rendered on demand)."""
 
     digits: torch.Tensor  # (N, size, size) uint8 grey digits
-    labels: torch.Tensor  # (N,) int64 noisy labels: the caption's digit and the probe's target
+    labels: torch.Tensor  # (N,) int64 noisy labels: the probe's target
     true_labels: torch.Tensor  # (N,) int64 MNIST labels
     colours: torch.Tensor  # (N,) int64 palette index of each digit's colour
     split: str
@@ -89,10 +93,15 @@ class ColoredMNIST:
         """All images, ``float32`` of shape ``(N, 3, size, size)`` with values in ``[0, 1]``."""
         return colourise(self.digits, torch.from_numpy(PALETTE).to(torch.float32)[self.colours] / 255)
 
-    def captions(self) -> torch.Tensor:
-        """The ideal language encoder's caption features ``[one-hot(label), one-hot(colour)]``, ``(N, 20)`` float32."""
+    def captions(self, digit: str = "true") -> torch.Tensor:
+        """The ideal language encoder's features ``[one-hot(digit), one-hot(colour)]``, ``(N, 20)`` float32.
+
+        ``digit="true"``: the digit drawn (default); ``"noisy"``: the noisy label.
+        """
+        if digit not in ("true", "noisy"):
+            raise ValueError(f"digit must be 'true' or 'noisy', got {digit!r}")
         eye = torch.eye(CLASSES)
-        return torch.cat([eye[self.labels], eye[self.colours]], dim=1)
+        return torch.cat([eye[self.true_labels if digit == "true" else self.labels], eye[self.colours]], dim=1)
 
     def colour_agreement(self) -> float:
         """Fraction of digits painted in the colour the split's rule assigns to their label."""

@@ -29,7 +29,8 @@ def run_table1(args: argparse.Namespace) -> None:
     if args.seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
     pipelines = tuple(p.strip() for p in args.pipelines.split(",") if p.strip())
-    command = "python -m mmcl " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None
+    words = ["table1", "--size", args.size, "--seeds", str(args.seeds), "--device", args.device, "--out", args.out, "--pipelines", ",".join(pipelines)]
+    command = "python -m mmcl " + " ".join(shlex.quote(w) for w in words + (["--resume"] if args.resume else []))
     record = table1(
         args.size, args.seeds, device=args.device, out=args.out, resume=args.resume, progress=not args.quiet, pipelines=pipelines, command=command
     )
