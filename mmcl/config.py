@@ -21,7 +21,10 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-__all__ = ["SyntheticConfig", "FIGURE1"]
+__all__ = ["SyntheticConfig", "FIGURE1", "AUGMENTATIONS"]
+
+AUGMENTATIONS = ("gaussian", "mask")
+"""The single-modal augmentations (eq. 5 and its masking variant, see :class:`SyntheticConfig`)."""
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
@@ -56,6 +59,17 @@ class SyntheticConfig:
     simplification), and ``nu_angle`` (degrees) rotates the test signal away from ``μ`` (0: the experiment's
     parallel shift; 90: the theory's near-orthogonal shift of §3.3).
 
+    Two more generalisations (the paper's call for richer data models, Appendix A):
+
+    * ``label_agreement`` ``a ∈ (0, 1]``: the second modality's signal is only partly shared. Pair ``i`` carries
+      the modality-2 signal patch ``ỹ_i·μ̃`` with ``ỹ_i = y_i`` with probability ``a`` and ``ỹ_i = −y_i``
+      otherwise (eq. 2 is the case ``a = 1``). Negatives are still defined by the pair label ``y``.
+    * ``augmentation``: the single-modal augmentation of eq. (5). ``"gaussian"`` (the paper's) adds
+      ``ε ~ N(0, σ_ε² I)`` to the noise patch; ``"mask"`` keeps each noise coordinate with probability
+      ``1 − mask_rate`` and zeroes it otherwise, ``ξ̂ = ξ ⊙ b`` with ``b_k ~ Bernoulli(1 − mask_rate)``, which is
+      eq. (5) with ``ε = −ξ ⊙ (1 − b)``. ``sigma_eps`` is used only by ``"gaussian"``, ``mask_rate`` only by
+      ``"mask"``.
+
     Every field is checked on construction; an invalid value raises ``ValueError`` naming the field and the
     allowed range.
     """
@@ -76,6 +90,9 @@ class SyntheticConfig:
     d_tilde: int | None = None
     sigma_xi_tilde: float | None = None
     nu_angle: float = 0.0
+    label_agreement: float = 1.0
+    augmentation: str = "gaussian"
+    mask_rate: float = 0.5
 
     def __post_init__(self) -> None:
         _check_int("n", self.n, 2)
@@ -94,6 +111,14 @@ class SyntheticConfig:
         _check_float("nu_angle", self.nu_angle, positive=False)
         if self.d < 2 and self.nu_angle % 180 != 0:
             raise ValueError(f"nu_angle must be a multiple of 180 when d < 2, got {self.nu_angle}")
+        _check_float("label_agreement", self.label_agreement, positive=True)
+        if not 0.0 < float(self.label_agreement) <= 1.0:
+            raise ValueError(f"label_agreement must be in (0, 1], got {self.label_agreement}")
+        if self.augmentation not in AUGMENTATIONS:
+            raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, got {self.augmentation!r}")
+        _check_float("mask_rate", self.mask_rate, positive=True, allow_zero=True)
+        if not 0.0 <= float(self.mask_rate) <= 1.0:
+            raise ValueError(f"mask_rate must be in [0, 1], got {self.mask_rate}")
         if self.dim_tilde < 2:
             raise ValueError(f"d_tilde must be >= 2 (μ̃ lies along e₂), got {self.dim_tilde}")
 

@@ -1,8 +1,11 @@
 """The paper's data model (§3): two modalities of signal-plus-noise patches, the augmentation and the test shift.
 
 * Modality 1, eq. (1): ``x = [y·μ, ξ]`` with ``y`` Rademacher and ``ξ ~ N(0, σ_ξ² I_d)``.
-* Modality 2, eq. (2): ``x̃ = [y·μ̃, ξ̃]`` with the *same* label and independent ``ξ̃ ~ N(0, σ_ξ̃² I_d̃)``.
-* Single-modal augmentation, eq. (5): ``x̂ = [y·μ, ξ + ε]`` with ``ε ~ N(0, σ_ε² I_d)``.
+* Modality 2, eq. (2): ``x̃ = [ỹ·μ̃, ξ̃]`` with independent ``ξ̃ ~ N(0, σ_ξ̃² I_d̃)`` and, in the paper, the
+  *same* label ``ỹ = y``. Beyond the paper, ``ỹ_i = −y_i`` with probability ``1 − label_agreement`` (a partly
+  shared signal); the pair, and hence the choice of negatives, keeps the label ``y``.
+* Single-modal augmentation, eq. (5): ``x̂ = [y·μ, ξ + ε]`` with ``ε ~ N(0, σ_ε² I_d)``; with
+  ``augmentation="mask"`` instead ``ε = −ξ ⊙ (1 − b)``, ``b_k ~ Bernoulli(1 − mask_rate)``, so ``ξ + ε = ξ ⊙ b``.
 * Downstream test distribution, §3.3: ``x_test = [y·ν, ζ]`` with ``ζ ~ N(0, σ_ξ² I_d)``.
 
 The signal patch is rank one: a batch of signal patches is ``y ⊗ μ``, so only ``y`` and ``μ`` are stored and
@@ -10,7 +13,7 @@ The signal patch is rank one: a batch of signal patches is ``y ⊗ μ``, so only
 ``μ̃ = ‖μ̃‖·e₂`` and ``ν = ‖ν‖·(cos θ·e₁ + sin θ·e₂)``.
 
 Randomness: every run is identified by an integer seed; each random component (labels, noise, augmentation,
-test sets, the two initialisations) draws from its own stream spawned from that seed by ``numpy.random.SeedSequence``.
+test sets, the two initialisations, the label flips of modality 2) draws from its own stream spawned from that seed by ``numpy.random.SeedSequence``.
 A run's data therefore depend only on its seed, not on which other runs share the batch, and the single- and
 multi-modal runs of one seed see the same modality-1 data and the same initial ``W``.
 """
@@ -27,8 +30,12 @@ from .config import SyntheticConfig
 
 __all__ = ["SyntheticData", "sample", "stack", "STREAMS"]
 
-STREAMS = ("labels", "xi", "eps", "xi_tilde", "fit", "score", "w0", "w0_tilde")
-"""Names of the independent random streams drawn from each seed, in spawn order."""
+STREAMS = ("labels", "xi", "eps", "xi_tilde", "fit", "score", "w0", "w0_tilde", "agree")
+"""Names of the independent random streams drawn from each seed, in spawn order.
+
+Child ``k`` of ``SeedSequence(seed).spawn(…)`` does not depend on how many children are spawned, so a stream
+appended to this tuple leaves every earlier stream, and hence every earlier result, unchanged.
+"""
 
 
 def _generator(seed: int, stream: str) -> torch.Generator:
@@ -65,8 +72,11 @@ class SyntheticData:
     """Training and test data of one or more runs; every tensor has a leading run dimension ``R``.
 
     Shapes: ``y (R, n)``; ``mu (R, d)``; ``xi, eps (R, n, d)``; ``mu_tilde (R, d̃)``; ``xi_tilde (R, n, d̃)``;
-    ``nu (R, d)``; probe sets ``y_fit, y_score (R, n_test)`` and ``zeta_fit, zeta_score (R, n_test, d)``.
-    ``eps`` is ``None`` when only the multi-modal data were drawn and ``xi_tilde`` when only the single-modal.
+    ``nu (R, d)``; probe sets ``y_fit, y_score (R, n_test)`` and ``zeta_fit, zeta_score (R, n_test, d)``;
+    ``y_tilde (R, n)``, the labels carried by the modality-2 signal patches (equal to ``y`` in the paper).
+    ``eps`` is ``None`` when only the multi-modal data were drawn and ``xi_tilde`` and ``y_tilde`` when only the
+    single-modal. Code that builds this object without ``y_tilde`` gets the paper's ``ỹ = y``
+    (:attr:`labels_tilde`).
     """
 
     y: torch.Tensor
@@ -80,10 +90,16 @@ class SyntheticData:
     zeta_fit: torch.Tensor
     y_score: torch.Tensor
     zeta_score: torch.Tensor
+    y_tilde: torch.Tensor | None = None
 
     @property
     def runs(self) -> int:
         return self.y.shape[0]
+
+    @property
+    def labels_tilde(self) -> torch.Tensor:
+        """``ỹ``: the labels of the modality-2 signal patches, ``y`` when none were drawn."""
+        return self.y if self.y_tilde is None else self.y_tilde
 
     def to(self, device: torch.device | str, dtype: torch.dtype) -> "SyntheticData":
         """A copy on ``device`` in ``dtype``."""
@@ -110,11 +126,12 @@ def sample(config: SyntheticConfig, seed: int, modes: tuple[str, ...] = ("single
     n, d, dt, nt = config.n, config.d, config.dim_tilde, config.n_test
     y = _labels(_generator(seed, "labels"), n)
     xi = torch.randn(n, d, generator=_generator(seed, "xi"), dtype=torch.float64) * config.sigma_xi
-    eps = xi_t = None
+    eps = xi_t = y_t = None
     if "single" in modes:
-        eps = (torch.randn(n, d, generator=_generator(seed, "eps"), dtype=torch.float64) * config.sigma_eps)[None]
+        eps = _augmentation(config, seed, xi)[None]
     if "multi" in modes:
         xi_t = (torch.randn(n, dt, generator=_generator(seed, "xi_tilde"), dtype=torch.float64) * config.noise_tilde)[None]
+        y_t = _labels_tilde(config, seed, y)[None]
     sets = []
     for stream in ("fit", "score"):
         g = _generator(seed, stream)
@@ -132,7 +149,25 @@ def sample(config: SyntheticConfig, seed: int, modes: tuple[str, ...] = ("single
         zeta_fit=zeta_fit[None],
         y_score=y_score[None],
         zeta_score=zeta_score[None],
+        y_tilde=y_t,
     )
+
+
+def _augmentation(config: SyntheticConfig, seed: int, xi: torch.Tensor) -> torch.Tensor:
+    """``ε`` of eq. (5) (Gaussian), or ``−ξ ⊙ (1 − b)`` for the masking augmentation; from the ``eps`` stream."""
+    g = _generator(seed, "eps")
+    if config.augmentation == "gaussian":
+        return torch.randn(xi.shape, generator=g, dtype=torch.float64) * config.sigma_eps
+    keep = torch.rand(xi.shape, generator=g, dtype=torch.float64) >= config.mask_rate
+    return torch.where(keep, torch.zeros_like(xi), -xi)
+
+
+def _labels_tilde(config: SyntheticConfig, seed: int, y: torch.Tensor) -> torch.Tensor:
+    """``ỹ_i = y_i`` with probability ``label_agreement``, else ``−y_i`` (the ``agree`` stream; no draw at 1)."""
+    if config.label_agreement == 1.0:
+        return y.clone()
+    flip = torch.rand(y.shape, generator=_generator(seed, "agree"), dtype=torch.float64) >= config.label_agreement
+    return torch.where(flip, -y, y)
 
 
 def stack(parts: list[SyntheticData]) -> SyntheticData:

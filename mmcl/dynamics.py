@@ -54,16 +54,20 @@ def _half_step(
     teacher_neg_noise: torch.Tensor,
     mask: torch.Tensor,
     tau: torch.Tensor,
+    student: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> HalfStep:
     """One encoder's loss and gradient coefficients.
 
-    ``signal (R, m)`` and ``noise (R, m, n)`` are the student's pre-activations; ``teacher_signal (R, m, n)``
+    ``signal (R, m)`` and ``noise (R, m, n)`` are the student's pre-activations and ``y`` the labels of the
+    student's signal patches (its signal patch of sample ``i`` is ``y_i·μ``); ``teacher_signal (R, m, n)``
     holds ``sg(h_r(teacher signal patch of sample j))`` and the two noise teachers the same for the positive of
-    anchor ``i`` and for negative ``j``. Implements eq. (7)/(10) term by term.
+    anchor ``i`` and for negative ``j``; ``mask`` marks the negatives. ``student``, if given, holds the student's
+    activations ``(σ(y_i⟨w_r, μ⟩), σ(⟨w_r, ξ_i⟩))`` when the caller has them already. Implements eq. (7)/(10) term
+    by term.
     """
     runs, m, n = noise.shape
-    student_sig = torch.relu(signal[:, :, None] * y[:, None, :])  # h_r(y_i μ)
-    student_noise = torch.relu(noise)
+    signal_y = signal[:, :, None] * y[:, None, :]  # ⟨w_r, y_i μ⟩
+    student_sig, student_noise = (torch.relu(signal_y), torch.relu(noise)) if student is None else student  # h_r(y_i μ), h_r(ξ_i)
     pos = (student_sig * teacher_signal + student_noise * teacher_pos_noise).sum(1) / m
     neg = (torch.bmm(student_sig.transpose(1, 2), teacher_signal) + torch.bmm(student_noise.transpose(1, 2), teacher_neg_noise)) / m
     loss, lp, ln = info_nce(pos, neg, mask, tau)
@@ -72,7 +76,7 @@ def _half_step(
     # Σ_j ℓ'_{i,j} · teacher_{r,j}  →  (R, m, n) indexed [r, i]
     sig_drive = keep * teacher_signal - torch.bmm(teacher_signal, ln.transpose(1, 2))
     noise_drive = keep * teacher_pos_noise - torch.bmm(teacher_neg_noise, ln.transpose(1, 2))
-    d_sig = (signal[:, :, None] * y[:, None, :] > 0).to(noise.dtype)  # h'_r(y_i μ)
+    d_sig = (signal_y > 0).to(noise.dtype)  # h'_r(y_i μ)
     d_noise = (noise > 0).to(noise.dtype)  # h'_r(ξ_i)
     g = -(scale * sig_drive * d_sig * y[:, None, :]).sum(2)
     c = -scale * noise_drive * d_noise
@@ -80,16 +84,23 @@ def _half_step(
 
 
 def single_modal_terms(
-    y: torch.Tensor, signal: torch.Tensor, noise: torch.Tensor, noise_aug: torch.Tensor, tau: torch.Tensor
+    y: torch.Tensor,
+    signal: torch.Tensor,
+    noise: torch.Tensor,
+    noise_aug: torch.Tensor,
+    tau: torch.Tensor,
+    mask: torch.Tensor | None = None,
 ) -> HalfStep:
     """Eq. (6)/(7) from the pre-activations ``⟨w_r, μ⟩ (R, m)``, ``⟨w_r, ξ_i⟩`` and ``⟨w_r, ξ_i + ε_i⟩`` (``R, m, n``).
 
     The augmentation ``ε_i`` enters only through the teacher activation ``h_r(x̂_i⁽²⁾) = σ(⟨w_r, ξ_i + ε_i⟩)``;
-    the update itself moves along ``ξ_i`` and ``μ`` only.
+    the update itself moves along ``ξ_i`` and ``μ`` only. ``mask`` is :func:`~mmcl.losses.negative_mask` of ``y``
+    (computed when omitted; the trainer passes it once for all epochs).
     """
-    mask = negative_mask(y)
-    teacher_sig = torch.relu(signal[:, :, None] * y[:, None, :])
-    return _half_step(y, signal, noise, teacher_sig, torch.relu(noise_aug), torch.relu(noise), mask, tau)
+    mask = negative_mask(y) if mask is None else mask
+    act_sig, act_noise = torch.relu(signal[:, :, None] * y[:, None, :]), torch.relu(noise)
+    # the anchor's own branch is its teacher for the signal patch and for the negatives (eq. 4)
+    return _half_step(y, signal, noise, act_sig, torch.relu(noise_aug), act_noise, mask, tau, (act_sig, act_noise))
 
 
 def multi_modal_terms(
@@ -99,18 +110,23 @@ def multi_modal_terms(
     signal_tilde: torch.Tensor,
     noise_tilde: torch.Tensor,
     tau: torch.Tensor,
+    y_tilde: torch.Tensor | None = None,
+    mask: torch.Tensor | None = None,
 ) -> tuple[HalfStep, HalfStep]:
     """Eq. (9)/(10) from the pre-activations of both encoders.
 
     The loss decomposes as ``L_S(W) + L_S(W̃)`` (Appendix D.2): the first half-step is anchored on ``x_i`` with
-    teacher ``g``, the second on ``x̃_i`` with teacher ``h``.
+    teacher ``g``, the second on ``x̃_i`` with teacher ``h``. ``y_tilde`` are the labels of the modality-2 signal
+    patches (``ỹ = y`` when omitted, as in eq. 2); negatives are always those of the pair label ``y`` (``mask``,
+    computed when omitted). Each encoder's activations serve as its own student term and as the other's teacher.
     """
-    mask = negative_mask(y)
+    y_t = y if y_tilde is None else y_tilde
+    mask = negative_mask(y) if mask is None else mask
     act_sig = torch.relu(signal[:, :, None] * y[:, None, :])
-    act_sig_t = torch.relu(signal_tilde[:, :, None] * y[:, None, :])
+    act_sig_t = torch.relu(signal_tilde[:, :, None] * y_t[:, None, :])
     act_noise, act_noise_t = torch.relu(noise), torch.relu(noise_tilde)
-    h_step = _half_step(y, signal, noise, act_sig_t, act_noise_t, act_noise_t, mask, tau)
-    g_step = _half_step(y, signal_tilde, noise_tilde, act_sig, act_noise, act_noise, mask, tau)
+    h_step = _half_step(y, signal, noise, act_sig_t, act_noise_t, act_noise_t, mask, tau, (act_sig, act_noise))
+    g_step = _half_step(y_t, signal_tilde, noise_tilde, act_sig, act_noise, act_noise, mask, tau, (act_sig_t, act_noise_t))
     return h_step, g_step
 
 
@@ -131,4 +147,5 @@ def multi_modal_step(
         signal_preactivation(w_tilde, data.mu_tilde),
         noise_preactivation(w_tilde, data.xi_tilde),
         tau,
+        data.labels_tilde,
     )

@@ -79,7 +79,8 @@ def multi_modal_loss(
     """Eq. (9), the multi-modal loss per run, shape ``(R,)``: the ``h``-anchored term plus the ``g``-anchored term.
 
     ``Sim_{h,g}(x_i, x̃_j)`` gives ``W`` its gradient (``g`` under stop-gradient) and ``Sim_{g,h}(x̃_i, x_j)`` gives
-    ``W̃`` its gradient, so the loss decomposes as ``L_S(W) + L_S(W̃)`` (Appendix D.2).
+    ``W̃`` its gradient, so the loss decomposes as ``L_S(W) + L_S(W̃)`` (Appendix D.2). The modality-2 signal
+    patches carry the labels ``ỹ`` (``data.labels_tilde``, equal to ``y`` in the paper); negatives are those of ``y``.
     """
     if data.xi.shape[:2] != data.xi_tilde.shape[:2]:
         raise ValueError(
@@ -90,7 +91,7 @@ def multi_modal_loss(
         raise ValueError(f"W and W̃ must have the same runs and neurons, got {tuple(w.shape)} and {tuple(w_tilde.shape)}")
     mask = negative_mask(data.y)
     a = signal_activation(signal_preactivation(w, data.mu), data.y)
-    at = signal_activation(signal_preactivation(w_tilde, data.mu_tilde), data.y)
+    at = signal_activation(signal_preactivation(w_tilde, data.mu_tilde), data.labels_tilde)  # ỹ_i μ̃
     p = torch.relu(noise_preactivation(w, data.xi))
     pt = torch.relu(noise_preactivation(w_tilde, data.xi_tilde))
     m = w.shape[1]

@@ -13,7 +13,7 @@ initialisation):
 * ``train_loss`` — eq. (6) or eq. (9);
 * ``signal_learning`` — ``max_r |γ_r⁽ᵗ⁾|`` (the quantity Lemmas 5.2 and 5.4 bound);
 * ``noise_memorization`` — ``(1/n) Σ_i max_r ρ_{r,i}⁽ᵗ⁾`` (Lemma 5.2: ``max_r ρ_{r,i} = Ω(1)`` for every ``i``);
-* ``gamma`` — all ``γ_r⁽ᵗ⁾``, shape ``(R, T+1, m)``;
+* ``gamma`` — all ``γ_r⁽ᵗ⁾``, shape ``(R, T+1, m)``, and ``rho_final`` — ``ρ_{r,i}⁽ᵀ⁾``, shape ``(R, m, n)``;
 * ``test_accuracy`` — the OOD probe accuracy (:mod:`mmcl.probe`) at the epochs listed in ``eval_epochs``
   (every ``eval_every`` epochs and at the end);
 * with ``record="coefficients"`` also ``rho`` ``(R, T+1, m, n)`` and ``pos_prob`` (``ℓ'_i⁽ᵗ⁾``, ``(R, T+1, n)``);
@@ -36,13 +36,31 @@ from tqdm.auto import tqdm
 from .config import SyntheticConfig
 from .data import SyntheticData, initial_weights, sample, stack
 from .dynamics import HalfStep, multi_modal_terms, single_modal_terms
+from .losses import negative_mask
 from .probe import probe_accuracy
 
-__all__ = ["Run", "TrainingDiverged", "train", "resolve_device", "resolve_dtype", "MODES"]
+__all__ = ["Run", "TrainingDiverged", "train", "resolve_device", "resolve_dtype", "MODES", "matmul_flops"]
 
 MODES = ("single", "multi")
 Mode = Literal["single", "multi"]
 Record = Literal["summary", "coefficients"]
+
+
+def matmul_flops(config: SyntheticConfig, mode: Mode) -> int:
+    """Floating-point operations of the matrix products :func:`train` performs for one run (2 per multiply-add).
+
+    Per epoch and encoder, the forward product of ``W (m × d)`` with the basis ``[ξ_1 … ξ_n, μ]`` (plus the ``n``
+    augmentations ``ε_i`` in the single-modal case) and, except after the last epoch, the update ``W += Δ·[ξ, μ]``
+    with ``Δ (m × (n+1))``. The loss terms (``O(m·n²)`` per run) and the probe are not counted.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    c = config
+    if mode == "single":
+        forward, update = 2 * c.m * c.d * (2 * c.n + 1), 2 * c.m * (c.n + 1) * c.d
+    else:
+        forward = update = 2 * c.m * (c.n + 1) * (c.d + c.dim_tilde)
+    return (c.epochs + 1) * forward + c.epochs * update
 
 
 class TrainingDiverged(RuntimeError):
@@ -166,7 +184,11 @@ class _Recorder:
                 self.store["rho" + s][:, t] = rho
                 self.store["pos_prob" + s][:, t] = step.pos_prob
 
-    def numpy(self) -> dict[str, np.ndarray]:
+    def finish(self, coefficients: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        for s, (_, rho) in zip(self.suffixes, coefficients):
+            self.store["rho_final" + s] = rho.to(torch.float64)
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
         return {k: v.cpu().numpy() for k, v in self.store.items()}
 
 
@@ -197,7 +219,7 @@ def train(
         raise ValueError(f"record must be 'summary' or 'coefficients', got {record!r}")
     configs, seed_list = _broadcast(config, seeds)
     dev, dt = resolve_device(device), resolve_dtype(dtype)
-    data = stack([sample(c, s, (mode,)) for c, s in zip(configs, seed_list)]).to(dev, dt)
+    data = stack([sample(c, s, (mode,)).to(dev, dt) for c, s in zip(configs, seed_list)])
     w0 = torch.stack([initial_weights(c, s, 1) for c, s in zip(configs, seed_list)]).to(dev, dt)
     w0_t = torch.stack([initial_weights(c, s, 2) for c, s in zip(configs, seed_list)]).to(dev, dt) if mode == "multi" else None
     tau = _per_run(configs, "tau", dev, dt)
@@ -216,6 +238,7 @@ def train(
         forward = bases
         weights = [w0.clone(), w0_t.clone()]
     norms = [(b * b).sum(2) for b in bases]  # ‖ξ_i‖², ‖μ‖²
+    mask = negative_mask(data.y)  # the hard negatives y_j ≠ y_i, fixed for the whole run
     coefficients = [torch.zeros(runs, m, n + 1, dtype=dt, device=dev) for _ in bases]  # [ρ, γ]
     recorder = _Recorder(runs, epochs, m, n, mode, record, dev)
 
@@ -226,9 +249,9 @@ def train(
         pre = [torch.bmm(w, f.transpose(1, 2)) for w, f in zip(weights, forward)]
         if mode == "single":
             noise = pre[0][:, :, :n]
-            steps = [single_modal_terms(data.y, pre[0][:, :, n], noise, noise + pre[0][:, :, n + 1 :], tau)]
+            steps = [single_modal_terms(data.y, pre[0][:, :, n], noise, noise + pre[0][:, :, n + 1 :], tau, mask)]
         else:
-            steps = list(multi_modal_terms(data.y, pre[0][:, :, n], pre[0][:, :, :n], pre[1][:, :, n], pre[1][:, :, :n], tau))
+            steps = list(multi_modal_terms(data.y, pre[0][:, :, n], pre[0][:, :, :n], pre[1][:, :, n], pre[1][:, :, :n], tau, data.y_tilde, mask))
         loss = sum(s.loss for s in steps)
         if not bool(torch.isfinite(loss).all()):
             bad = [seed_list[i] for i in torch.nonzero(~torch.isfinite(loss)).flatten().tolist()]
@@ -248,7 +271,8 @@ def train(
         bar.update(1)
     bar.close()
 
-    history = recorder.numpy()
+    recorder.finish([(k[:, :, n], k[:, :, :n]) for k in coefficients])
+    history = recorder.as_arrays()
     history["test_accuracy"] = torch.stack(accuracy, 1).cpu().numpy()
     history["eval_epochs"] = np.asarray(eval_epochs)
     return Run(

@@ -1,0 +1,141 @@
+"""Sweep benchmark: throughput of ``mmcl.sweep`` at the Figure 1 size (CPU, float32) and how the cost grows.
+
+1. Throughput: the same kind of grid (Figure 1 settings, a few temperatures τ, both modes) swept batched
+   (``batch_runs=64``: all seeds and cells of one shape in one tensor program) and one run at a time
+   (``batch_runs=1``, one seed per cell), in runs per second; achieved GFLOP/s of the trainer's matrix products
+   (:func:`mmcl.trainer.matmul_flops`) against a dense float32 matmul measured in the same run.
+   Goals (issue 6): batched ≥ 3× one-at-a-time, ≥ 40% of the matmul throughput.
+2. Scaling: seconds per run against d, n, m and the batch size R (single-modal, float32). Each point trains twice,
+   for ``E₁`` and ``E₂`` epochs, so the per-epoch cost (slope) and the fixed cost per run (data, probe; intercept)
+   are separated. Writes a log-log plot and the numbers.
+
+    OMP_NUM_THREADS=2 python benchmarks/bench_sweep.py [--threads 2] [--out benchmarks]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, markdown_table, matmul_gflops, timed  # noqa: E402
+
+import mmcl  # noqa: E402
+from mmcl.sweep import Grid, run_sweep  # noqa: E402
+from mmcl.trainer import matmul_flops  # noqa: E402
+
+TAUS = [0.1, 0.12, 0.15, 0.2]
+
+
+def throughput(device: str, seeds: int) -> tuple[list[tuple], dict]:
+    batched = Grid.from_dict({"grid": {"tau": TAUS}, "seeds": seeds, "modes": ["single", "multi"]})
+    alone = Grid.from_dict({"grid": {"tau": TAUS}, "seeds": 1, "modes": ["single", "multi"]})
+    flops = {mode: matmul_flops(mmcl.FIGURE1, mode) for mode in ("single", "multi")}
+    before = matmul_gflops()
+    measured = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, grid, batch_runs in (("one run at a time", alone, 1), ("batched", batched, 64)):
+            cells = grid.unique_cells()
+            seconds = timed(lambda: run_sweep(grid, Path(tmp) / f"{batch_runs}.jsonl", device=device, batch_runs=batch_runs))
+            runs = sum(len(c.seeds) for c in cells)
+            gflop = sum(flops[c.mode] * len(c.seeds) for c in cells) / 1e9
+            measured[name] = (runs, seconds, gflop)
+    after = matmul_gflops()
+    reference = (before + after) / 2
+    rows = []
+    for name, (runs, seconds, gflop) in measured.items():
+        rate = gflop / seconds
+        rows.append((name, runs, f"{seconds:.1f}", f"{runs / seconds:.2f}", f"{rate:.1f}", f"{100 * rate / reference:.0f}%"))
+    speedup = (measured["batched"][0] / measured["batched"][1]) / (measured["one run at a time"][0] / measured["one run at a time"][1])
+    return rows, {"matmul_before": before, "matmul_after": after, "speedup": speedup,
+                  "runs_per_second": {k: v[0] / v[1] for k, v in measured.items()}}
+
+
+def per_run(config: mmcl.SyntheticConfig, runs: int, epochs: tuple[int, int], device: str) -> tuple[float, float]:
+    """(seconds per run per epoch, fixed seconds per run) from two trainings of different length (best of two)."""
+    times = []
+    for e in epochs:
+        c = config.replace(epochs=e)
+        times.append(min(timed(lambda: mmcl.train(c, "single", runs, device=device, eval_every=e)) for _ in range(2)))
+    slope = max(times[1] - times[0], 1e-9) / (epochs[1] - epochs[0]) / runs
+    return slope, max(times[0] / runs - slope * epochs[0], 1e-9)
+
+
+def scaling(device: str, epochs: tuple[int, int]) -> dict:
+    base = mmcl.FIGURE1
+    axes = {
+        "d": ([250, 500, 1000, 2000, 4000, 8000], lambda v: (base.replace(d=v), 16)),
+        "n": ([25, 50, 100, 200, 400], lambda v: (base.replace(n=v), 16)),
+        "m": ([12, 25, 50, 100, 200], lambda v: (base.replace(m=v), 16)),
+        "batch size R": ([1, 2, 4, 8, 16, 32, 64, 128], lambda v: (base, v)),
+    }
+    out = {}
+    for name, (values, make) in axes.items():
+        out[name] = {"values": values, "per_epoch": [], "fixed": []}
+        for v in values:
+            slope, fixed = per_run(*make(v), epochs, device)
+            out[name]["per_epoch"].append(slope)
+            out[name]["fixed"].append(fixed)
+    return out
+
+
+def plot(data: dict, path: Path, epochs: int) -> None:
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), sharey=True)
+    for ax, (name, d) in zip(axes, data.items()):
+        x = d["values"]
+        total = [epochs * p + f for p, f in zip(d["per_epoch"], d["fixed"])]
+        ax.loglog(x, total, "o-", color="#1f77b4", label=f"one run of {epochs} epochs")
+        ax.loglog(x, [epochs * p for p in d["per_epoch"]], "s--", color="#2ca02c", label=f"{epochs} × per-epoch cost")
+        ax.loglog(x, d["fixed"], "^:", color="#d62728", label="fixed cost (data, probe)")
+        if name != "batch size R":
+            ref = [total[0] * v / x[0] for v in x]
+            ax.loglog(x, ref, color="grey", lw=0.8, alpha=0.6, label="∝ x (linear)")
+        ax.set_xlabel(name)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("seconds per run")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Cost per run of single-modal training (CPU, float32); others at the Figure 1 size, R = 16", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--seeds", type=int, default=8, help="seeds per cell of the batched grid")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent), help="folder for scaling.png / scaling.json")
+    parser.add_argument("--skip-scaling", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    mmcl.train(mmcl.FIGURE1.replace(epochs=2), "multi", 2, device=args.device)  # warm-up
+    print(f"Sweep throughput at the Figure 1 size ({len(TAUS)} values of τ × both modes, float32, {args.device}); {machine()}")
+    rows, facts = throughput(args.device, args.seeds)
+    print(f"dense float32 matmul (2048²): {facts['matmul_before']:.1f} GFLOP/s before, {facts['matmul_after']:.1f} after\n")
+    print(markdown_table(("sweep", "runs", "seconds", "runs/s", "GFLOP/s", "of matmul"), rows))
+    print(f"\nbatched / one-at-a-time throughput: {facts['speedup']:.2f}×")
+    if args.skip_scaling:
+        return
+    epochs = (5, 25)
+    data = scaling(args.device, epochs)
+    out = Path(args.out)
+    (out / "scaling.json").write_text(json.dumps({"machine": machine(), "epochs": epochs, "axes": data}, indent=1) + "\n")
+    plot(data, out / "scaling.png", mmcl.FIGURE1.epochs)
+    print(f"\nScaling (seconds per run; per-epoch cost × {mmcl.FIGURE1.epochs} + fixed cost):")
+    for name, d in data.items():
+        cells = [f"{v}: {mmcl.FIGURE1.epochs * p + f:.3f}" for v, p, f in zip(d["values"], d["per_epoch"], d["fixed"])]
+        print(f"  {name:>12}  " + ", ".join(cells))
+    print(f"wrote {out / 'scaling.png'} and {out / 'scaling.json'}")
+
+
+if __name__ == "__main__":
+    main()

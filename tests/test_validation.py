@@ -1,0 +1,84 @@
+"""Bad input raises a clear ValueError naming the parameter; a diverging run stops with the epoch named."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import mmcl
+from mmcl.config import SyntheticConfig
+from mmcl.data import sample
+from mmcl.losses import multi_modal_loss, negative_mask
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("n", 1), ("n", 0), ("d", 0), ("m", 0), ("n_test", 1), ("epochs", -1), ("n", 2.5), ("m", True),
+        ("sigma_xi", -1.0), ("sigma_eps", math.nan), ("sigma0", -0.1), ("mu_norm", math.inf), ("nu_norm", -2.0),
+        ("lr", 0.0), ("lr", -0.01), ("tau", 0.0), ("tau", -1.0), ("tau", math.nan), ("d_tilde", 0), ("sigma_xi_tilde", -1.0),
+    ],
+)
+def test_invalid_config_names_the_parameter(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        SyntheticConfig(**{field: value})
+
+
+def test_unknown_keys_are_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown configuration keys"):
+        SyntheticConfig.from_dict({"n": 10, "temperature": 0.1})
+
+
+def test_one_class_labels_have_no_negatives() -> None:
+    with pytest.raises(ValueError, match="both classes"):
+        negative_mask(torch.ones(1, 5, dtype=torch.float64))
+
+
+def test_mismatched_modalities(tiny: SyntheticConfig) -> None:
+    data = sample(tiny, 0)
+    data.xi_tilde = data.xi_tilde[:, :-1]
+    w = torch.zeros(1, tiny.m, tiny.d, dtype=torch.float64)
+    with pytest.raises(ValueError, match="same runs and samples"):
+        multi_modal_loss(w, torch.zeros(1, tiny.m, tiny.d, dtype=torch.float64), data, 0.1)
+    with pytest.raises(ValueError, match="same runs and neurons"):
+        multi_modal_loss(w, torch.zeros(1, tiny.m + 1, tiny.d, dtype=torch.float64), sample(tiny, 0), 0.1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"device": "tpu"}, "device"),
+        ({"dtype": "float16"}, "dtype"),
+        ({"mode": "triple"}, "mode"),
+        ({"seeds": 0}, "seeds"),
+        ({"seeds": []}, "seeds"),
+        ({"seeds": [-1]}, "seed"),
+        ({"record": "everything"}, "record"),
+        ({"eval_every": 0}, "eval_every"),
+    ],
+)
+def test_invalid_train_arguments(tiny: SyntheticConfig, kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        mmcl.train(tiny, **kwargs)
+
+
+def test_cuda_requested_without_gpu(tiny: SyntheticConfig) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    with pytest.raises(ValueError, match="cuda"):
+        mmcl.train(tiny, device="cuda")
+
+
+def test_batched_configs_must_share_shapes(tiny: SyntheticConfig) -> None:
+    with pytest.raises(ValueError, match="share d"):
+        mmcl.train([tiny, tiny.replace(d=41)], seeds=[0, 1])
+    with pytest.raises(ValueError, match="one per seed"):
+        mmcl.train([tiny, tiny], seeds=[0, 1, 2])
+
+
+def test_divergence_names_the_epoch() -> None:
+    config = SyntheticConfig(n=10, d=30, m=4, n_test=10, sigma0=1.0, tau=1e-3, lr=1e3, epochs=50)
+    with pytest.raises(mmcl.TrainingDiverged, match=r"non-finite at epoch \d+"):
+        mmcl.train(config, "single", seeds=1)
