@@ -106,7 +106,7 @@ class CMNISTConfig:
 
 SIZES: dict[str, CMNISTConfig] = {
     "quick": CMNISTConfig(),
-    "full": CMNISTConfig(n_train=60_000, epochs=8),
+    "full": CMNISTConfig(n_train=60_000, epochs=3),
 }
 """The two sizes of the ``table1`` command: ``quick`` runs live in the book, ``full`` is the reference run."""
 

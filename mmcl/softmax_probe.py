@@ -40,7 +40,7 @@ class SoftmaxProbe:
         return (self.logits(features).argmax(-1) == labels).to(torch.float64).mean(1)
 
 
-def fit_softmax_probe(features: torch.Tensor, labels: torch.Tensor, classes: int, l2: float = 1e-3, max_iter: int = 200) -> SoftmaxProbe:
+def fit_softmax_probe(features: torch.Tensor, labels: torch.Tensor, classes: int, l2: float = 1e-3, max_iter: int = 100) -> SoftmaxProbe:
     """Fit the probe of the module docstring to ``features (R, N, k)`` and integer ``labels (R, N)`` in ``[0, classes)``."""
     if l2 <= 0:
         raise ValueError(f"l2 must be > 0, got {l2}")
