@@ -42,6 +42,8 @@ from .mnist import load_mnist
 __all__ = [
     "ColoredMNIST",
     "colored_mnist",
+    "colour_only_accuracy",
+    "expected_colour_only_accuracy",
     "make_colored",
     "colourise",
     "downsample",
@@ -107,6 +109,27 @@ class ColoredMNIST:
         """Fraction of digits painted in the colour the split's rule assigns to their label."""
         rule = torch.as_tensor(TEST_COLOUR if self.split == "test" else range(CLASSES))
         return float((self.colours == rule[self.labels]).to(torch.float64).mean())
+
+
+def colour_only_accuracy(labels: torch.Tensor, colours: torch.Tensor) -> float:
+    """Accuracy of the colour-only rule "predict the class whose *training* colour the digit wears" (colour index = class)."""
+    labels, colours = torch.as_tensor(labels), torch.as_tensor(colours)
+    if labels.shape != colours.shape:
+        raise ValueError(f"labels and colours must have the same shape, got {tuple(labels.shape)} and {tuple(colours.shape)}")
+    return float((labels == colours).to(torch.float64).mean())
+
+
+def expected_colour_only_accuracy(split: str, agreement: float = COLOUR_AGREEMENT) -> float:
+    """Expected value of :func:`colour_only_accuracy` under the colour rule: ``p`` in training, ``(1 − p)/9`` at test.
+
+    At test the rule paints class ``k`` in the training colour of ``TEST_COLOUR[k] ≠ k``; the digit wears its own
+    training colour only when it gets one of the nine other colours and that one happens to be its own.
+    """
+    if split not in _SPLIT_CODE:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if not 0 <= agreement <= 1:
+        raise ValueError(f"agreement must be in [0, 1], got {agreement}")
+    return agreement if split == "train" else (1 - agreement) / (CLASSES - 1)
 
 
 def colourise(digits: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:

@@ -103,3 +103,13 @@ def test_real_colored_mnist_slice():
     assert abs(data.colour_agreement() - cm.COLOUR_AGREEMENT) < 0.05
     with pytest.raises(ValueError, match="n must be between"):
         cm.colored_mnist("test", seed=0, n=20_000)
+
+
+def test_colour_only_accuracy_matches_its_expectation(synthetic_digits):
+    digits, labels = synthetic_digits
+    for split in ("train", "test"):
+        data = cm.make_colored(digits, labels, split, seed=5)
+        assert _binomial_ok(cm.colour_only_accuracy(data.labels, data.colours), cm.expected_colour_only_accuracy(split), N)
+    assert cm.expected_colour_only_accuracy("test") == pytest.approx(0.025)
+    with pytest.raises(ValueError, match="same shape"):
+        cm.colour_only_accuracy(torch.zeros(3), torch.zeros(4))
