@@ -15,7 +15,7 @@ help:
 	@echo "make book       set up .venv and build the site into _build/html"
 	@echo "make test       set up .venv and run every test (unit, strict nbval, book build)"
 	@echo "make notebooks  re-execute every chapter (the one execution of record)"
-	@echo "make benchmark  run the trainer benchmark"
+	@echo "make benchmark  run the trainer and sweep benchmarks"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,7 @@ notebooks: env
 
 benchmark: env
 	$(BIN)/python benchmarks/bench_trainer.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf _build
