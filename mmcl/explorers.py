@@ -15,10 +15,14 @@ Explorers:
 * training (§6, Figure 1): :func:`training_figure` / :func:`training_explorer`, sliders for ``τ``, ``σ₀``,
   ``‖μ‖``, ``C_μ``, ``σ_ε`` and the number of epochs. It trains one seed of each setting at the full Figure 1 size
   (``n = 100``, ``d = 2000``, ``m = 50``): about 2–3 CPU seconds for 200 epochs.
+* phase diagram (chapter 11): :func:`phase_point_figure` / :func:`phase_explorer`, one slider per axis of the
+  stored ``(n·SNR², C_μ)`` grid; it retrains one seed of both settings at the chosen cell and shows it next to the
+  stored result of that cell (all its seeds).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +47,9 @@ __all__ = [
     "training_runs",
     "training_figure",
     "training_explorer",
+    "phase_config",
+    "phase_point_figure",
+    "phase_explorer",
     "RANGES",
 ]
 
@@ -56,6 +63,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "c_mu": (0.5, 6.0),
     "sigma_eps": (0.0, 1.0),
     "epochs": (10, 400),
+    "n_snr2": (0.01, 10.0),
 }
 """Allowed range of every explorer parameter (the sliders span exactly these)."""
 
@@ -186,6 +194,49 @@ def training_figure(
     return fig
 
 
+# --- phase diagram -------------------------------------------------------------------------------------------------
+
+
+def phase_config(n_snr2: float = FIGURE1.n_snr2, c_mu: float = FIGURE1.c_mu) -> SyntheticConfig:
+    """The configuration of one point of chapter 11's grid: Figure 1 with ``‖μ‖ = σ_ξ√(n·SNR²·d/n)`` and
+    ``‖μ̃‖ = C_μ‖μ‖`` (:func:`mmcl.sweep.resolve_config`)."""
+    from .sweep import resolve_config
+
+    _check_range("n_snr2", n_snr2)
+    _check_range("c_mu", c_mu)
+    return resolve_config({"n_snr2": float(n_snr2), "c_mu": float(c_mu)})
+
+
+def _stored_gap(surface: Any, n_snr2: float, c_mu: float) -> str:
+    if surface is None:
+        return ""
+    try:
+        gap = np.asarray(surface.at("gap", n_snr2, c_mu), dtype=float)
+    except ValueError:
+        return "; not a point of the stored grid"
+    se = gap.std(ddof=1) / math.sqrt(gap.size) if gap.size > 1 else float("nan")
+    return f"; stored grid ({gap.size} seeds): gap {gap.mean():+.3f} ± {se:.3f}"
+
+
+def phase_point_figure(n_snr2: float = FIGURE1.n_snr2, c_mu: float = FIGURE1.c_mu, surface: Any = None) -> plt.Figure:
+    """Figure 1's four panels for one seed of both settings at the grid point ``(n·SNR², C_μ)``, titled with the
+    final accuracies, whether the point lies in the proofs' region (``n·SNR² ≤ 1.8``, ``C_μ·n·SNR² ≥ 4.51``,
+    ``C_μ ≥ 2.66``; NOTES §5.2) and, given the stored :class:`mmcl.phase.Surface`, that cell's stored gap."""
+    config = phase_config(n_snr2, c_mu)
+    runs = training_runs(config)
+    fig = plot.figure1(list(runs))
+    single, multi = (float(r.test_accuracy.mean()) for r in runs)
+    low, high = theory.n_snr2_window(c_mu)
+    inside = c_mu >= 2.66 and low <= n_snr2 <= high
+    fig.suptitle(
+        f"n·SNR² = {n_snr2:g}, C_μ = {c_mu:g} ({'inside' if inside else 'outside'} the proofs' region): "
+        f"one seed, final OOD accuracy single {single:.3f}, multi {multi:.3f}{_stored_gap(surface, n_snr2, c_mu)}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
 # --- widgets -------------------------------------------------------------------------------------------------------
 
 
@@ -267,3 +318,23 @@ def training_explorer(
     }
     return _explorer(training_figure, controls, "One seed per setting at the Figure 1 size (n = 100, d = 2000, m = 50); "
                                                 "retrained when a slider is released (a few seconds).")
+
+
+def phase_explorer(surface: Any, n_snr2: float = FIGURE1.n_snr2, c_mu: float = FIGURE1.c_mu) -> Any:
+    """One slider per axis of the stored phase diagram ``surface`` (x: ``n·SNR²``, y: ``C_μ``), starting at the
+    given cell, over :func:`phase_point_figure` (one seed of each setting retrained per cell, a few seconds)."""
+    if getattr(surface, "x_name", None) != "n_snr2" or getattr(surface, "y_name", None) != "c_mu":
+        raise ValueError("surface must be the (n_snr2, c_mu) phase diagram of chapter 11 (mmcl.phase.surface)")
+    xs, ys = [float(v) for v in surface.x], [float(v) for v in surface.y]
+    for name, value, axis in (("n_snr2", n_snr2, xs), ("c_mu", c_mu, ys)):
+        if not any(math.isclose(value, v) for v in axis):
+            raise ValueError(f"{name} must be a value of the stored grid {axis}, got {value}")
+    w = _widgets()
+    kw = _slider_style()
+    controls = {
+        "n_snr2": w.SelectionSlider(options=xs, value=next(v for v in xs if math.isclose(v, n_snr2)), description="n·SNR²", **kw),
+        "c_mu": w.SelectionSlider(options=ys, value=next(v for v in ys if math.isclose(v, c_mu)), description="C_μ", **kw),
+    }
+    draw = functools.partial(phase_point_figure, surface=surface)
+    return _explorer(draw, controls, "The stored grid's cells; each choice retrains one seed of both settings "
+                                     "(a few seconds) and quotes the cell's stored gap over all its seeds.")

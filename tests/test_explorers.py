@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from mmcl import FIGURE1, data, explorers, theory  # noqa: E402
@@ -121,3 +122,55 @@ def test_explorers_start_where_asked_and_refuse_bad_starts() -> None:
         explorers.training_explorer(c_mu=10.0)
     with pytest.raises(ValueError, match="d must be in"):
         explorers.data_model_explorer(d=50)
+
+
+def _fake_phase_surface():
+    from mmcl.phase import Surface
+
+    gap = np.array([[[0.1, 0.3], [0.2, 0.2]], [[0.0, 0.2], [0.5, 0.7]]])  # (c_mu, n_snr2, seeds)
+    return Surface("n_snr2", "c_mu", np.array([0.5, 1.25]), np.array([1.0, 3.0]), {"gap": gap}, "test_accuracy")
+
+
+def test_phase_config_is_the_sweeps_grid_point() -> None:
+    from mmcl import sweep
+
+    config = explorers.phase_config(0.5, 6.0)
+    assert config == sweep.resolve_config({"n_snr2": 0.5, "c_mu": 6.0})
+    assert config.n_snr2 == pytest.approx(0.5) and config.c_mu == pytest.approx(6.0)
+    assert explorers.phase_config() == FIGURE1
+    with pytest.raises(ValueError, match="n_snr2 must be in"):
+        explorers.phase_config(n_snr2=50.0)
+
+
+def test_phase_point_quotes_the_stored_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    surface = _fake_phase_surface()
+    stored = explorers._stored_gap(surface, 1.25, 3.0)
+    assert stored == f"; stored grid (2 seeds): gap +0.600 ± {np.std([0.5, 0.7], ddof=1) / math.sqrt(2):.3f}"
+    assert explorers._stored_gap(surface, 0.7, 3.0) == "; not a point of the stored grid"
+    assert explorers._stored_gap(None, 1.25, 3.0) == ""
+    monkeypatch.setattr(explorers, "training_runs", _short_runs)
+    fig = explorers.phase_point_figure(1.25, 3.0, surface=surface)
+    title = fig._suptitle.get_text()
+    assert title.startswith("n·SNR² = 1.25, C_μ = 3 (outside the proofs' region)") and title.endswith(stored[2:])
+    assert "(inside the proofs' region)" in explorers.phase_point_figure(1.75, 3.0)._suptitle.get_text()
+
+
+def _short_runs(config):
+    from mmcl import train
+
+    short = config.replace(epochs=5)
+    return tuple(train(short, mode, 1, device="cpu") for mode in ("single", "multi"))
+
+
+def test_phase_explorer_needs_the_phase_surface_and_a_grid_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    widgets = pytest.importorskip("ipywidgets")
+    monkeypatch.setattr(explorers, "training_runs", _short_runs)
+    surface = _fake_phase_surface()
+    box = explorers.phase_explorer(surface, 1.25, 3.0)
+    sliders = box.children[0].children
+    assert [type(s) for s in sliders] == [widgets.SelectionSlider] * 2
+    assert list(sliders[0].options) == [0.5, 1.25] and sliders[1].value == 3.0
+    with pytest.raises(ValueError, match="c_mu must be a value of the stored grid"):
+        explorers.phase_explorer(surface, 1.25, 2.0)
+    with pytest.raises(ValueError, match="must be the \\(n_snr2, c_mu\\) phase diagram"):
+        explorers.phase_explorer(object())
