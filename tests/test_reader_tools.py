@@ -99,22 +99,26 @@ def test_cdn_packages_are_pinned_exactly(tmp_path: Path) -> None:
     assert cdn_copies.fetch("mathjax", "3.2.2", tmp_path / "node_modules") is False  # present: nothing fetched
 
 
-def test_cdn_urls_map_to_local_copies_and_nothing_else() -> None:
+def test_cdn_paths_map_to_local_copies_and_nothing_else() -> None:
     helpers = _site_browser()
     modules = helpers.MODULES
-    assert helpers.local_copy(REQUIRE) == modules / "requirejs" / "require.js"
+    assert helpers.local_copy("/__cdn__/require.min.js") == modules / "requirejs" / "require.js"
     if (modules / "mathjax").exists():
-        assert helpers.local_copy(MATHJAX + "?v=1") == (modules / "mathjax" / "es5" / "tex-mml-chtml.js").resolve()
-    assert helpers.local_copy("https://cdn.jsdelivr.net/npm/mathjax@3/es5/../../../../etc/passwd") is None
-    assert helpers.local_copy("https://fonts.googleapis.com/css") is None
+        assert helpers.local_copy("/__cdn__/mathjax/es5/tex-mml-chtml.js?v=1") == (modules / "mathjax" / "es5" / "tex-mml-chtml.js").resolve()
+    assert helpers.local_copy("/__cdn__/mathjax/../../../../etc/passwd") is None
+    assert helpers.local_copy("/__cdn__/fonts/x.woff") is None
+    assert helpers.local_copy("/book/02_problem_setting.html") is None
 
 
-def test_integrity_is_stripped_only_from_mirrored_cdn_scripts() -> None:
+def test_pages_are_served_with_local_cdn_urls_and_without_their_integrity() -> None:
     helpers = _site_browser()
-    html = (f'<script integrity="sha256-x" src="{REQUIRE}"></script>'
-            '<script integrity="sha256-y" src="https://example.org/other.js"></script>')
-    out = helpers.strip_cdn_integrity(html)
-    assert f'<script src="{REQUIRE}">' in out and 'integrity="sha256-y"' in out
+    html = (f'<script integrity="sha256-x" src="{REQUIRE}"></script><script defer src="{MATHJAX}"></script>'
+            '<script integrity="sha256-y" src="https://example.org/other.js"></script>'
+            f'<script>require.config({{paths: {{"a": "{EMBED.rsplit("/", 1)[0]}"}}}});</script>')
+    out = helpers.localize(html)
+    assert '<script src="/__cdn__/require.min.js">' in out and 'src="/__cdn__/mathjax/es5/tex-mml-chtml.js"' in out
+    assert 'integrity="sha256-y" src="https://example.org/other.js"' in out
+    assert '"a": "/__cdn__/html-manager/dist"' in out
 
 
 @pytest.mark.parametrize(

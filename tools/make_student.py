@@ -142,7 +142,7 @@ Run each chapter from the top: the exercises use the imports of the chapter's fi
 
 def _copy(source: Path, target: Path) -> None:
     if source.is_dir():
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "checkpoints"))
     else:
         shutil.copy2(source, target)
 

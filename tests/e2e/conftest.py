@@ -1,15 +1,17 @@
-"""Fixtures of the end-to-end test: the built site, a local HTTP server, Chromium, the router's log."""
+"""Fixtures of the end-to-end test: the built site, a local HTTP server, Chromium, the log of external requests."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from site_browser import CDN, CHROMIUM, LAUNCH_FLAGS, ROOT, SITE, Traffic, SiteHandler, unavailable
+from site_browser import CDN, CHROMIUM, LAUNCH_FLAGS, ROOT, SITE, SiteHandler, Traffic, unavailable
 
 
 @pytest.fixture(scope="session")
@@ -33,20 +35,28 @@ def server(site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Callable[[], AbstractContextManager[object]]:
+    """A factory of Chromium instances, one per worker thread (Playwright's sync API is per thread)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         unavailable("the Python package `playwright` is not installed (pip install -e '.[e2e]')")
     if not CHROMIUM.exists():
         unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; or set MMCL_CHROMIUM)")
-    missing = [str(p.relative_to(ROOT)) for p in CDN.values() if not p.exists()]
+    missing = [str(path.relative_to(ROOT)) for _, path in CDN.values() if not path.exists()]
     if missing:
         unavailable(f"no local CDN copies ({', '.join(missing)}): run `make e2e-assets`")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_FLAGS)
-        yield chromium
-        chromium.close()
+
+    @contextlib.contextmanager
+    def launch() -> Iterator[object]:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_FLAGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+
+    return launch
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,13 @@
-"""Helpers for the end-to-end test of the built site (``_build/html``): server, browser routing, page list.
+"""Helpers for the end-to-end test of the built site (``_build/html``): the test server, the page list, link parsing.
 
-The site is served by Python's ``http.server`` on ``127.0.0.1`` and driven by Playwright with Debian's Chromium
-(``/usr/bin/chromium``; no browser download). The pages load MathJax, require.js and the widget manager from CDNs:
-those requests are answered from the local copies that ``python -m tools.cdn_copies`` unpacks into
-``node_modules/``; every other external request is blocked and logged.
+The site is served by Python's ``http.server`` on ``127.0.0.1`` (its handler, extended by :class:`SiteHandler`)
+and driven by Playwright with Debian's Chromium (``/usr/bin/chromium``; no browser download). The pages load
+MathJax, require.js and the widget manager from CDNs. The test server rewrites those URLs in every page it serves
+to ``/__cdn__/…`` and answers them from the local copies that ``python -m tools.cdn_copies`` unpacks into
+``node_modules/`` (test only; it also drops the ``integrity`` attribute, which the local copy of require.js cannot
+match). Chromium resolves no host but ``127.0.0.1``, so every other external request fails; the test logs them.
+Rewriting instead of intercepting requests keeps the browser's cache on, which makes the test about a third
+cheaper.
 
 Missing pieces (no built site, no Chromium, no ``playwright`` package, no local CDN copies) skip the test with the
 reason, except when ``MMCL_E2E_REQUIRED=1`` (set by ``.ci/run``), where they fail it.
@@ -28,14 +32,16 @@ SCREENSHOTS = SITE.parent / "screenshots"
 CHROMIUM = Path(os.environ.get("MMCL_CHROMIUM", "/usr/bin/chromium"))
 MODULES = ROOT / "node_modules"
 REQUIRED = os.environ.get("MMCL_E2E_REQUIRED") == "1"
+LOCAL = "/__cdn__/"
 LAUNCH_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"]
+                "--disable-component-update", "--disable-sync",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 CDN = {
-    "https://cdn.jsdelivr.net/npm/mathjax@3/": MODULES / "mathjax",
-    "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/": MODULES / "@jupyter-widgets" / "html-manager",
-    "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js": MODULES / "requirejs" / "require.js",
+    "https://cdn.jsdelivr.net/npm/mathjax@3/": ("mathjax/", MODULES / "mathjax"),
+    "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/": ("html-manager/", MODULES / "@jupyter-widgets" / "html-manager"),
+    "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js": ("require.min.js", MODULES / "requirejs" / "require.js"),
 }
-"""CDN URL prefix → local copy (a folder for a prefix ending in '/', else a file)."""
+"""CDN URL (a folder when it ends in '/', else one file) → (its path under ``/__cdn__/``, the local copy)."""
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>")
 INTEGRITY = re.compile(r"\s+integrity=\"[^\"]*\"")
 
@@ -67,49 +73,64 @@ def toc_pages() -> list[str]:
     return pages
 
 
-def local_copy(url: str) -> Path | None:
-    """The local file that answers a CDN ``url`` (``None`` if the URL is not one of the mirrored CDNs)."""
-    clean = url.split("?")[0].split("#")[0]
-    for prefix, target in CDN.items():
-        if prefix.endswith("/") and clean.startswith(prefix):
-            path = (target / clean[len(prefix):]).resolve()
-            return path if path.is_file() and target.resolve() in path.parents else None
-        if clean == prefix:
+def local_copy(path: str) -> Path | None:
+    """The local file that answers the request path ``/__cdn__/…`` (``None`` for any other path or a missing file)."""
+    clean = path.split("?")[0].split("#")[0]
+    if not clean.startswith(LOCAL):
+        return None
+    rest = clean[len(LOCAL):]
+    for name, target in CDN.values():
+        if name.endswith("/") and rest.startswith(name):
+            found = (target / rest[len(name):]).resolve()
+            return found if found.is_file() and target.resolve() in found.parents else None
+        if rest == name:
             return target
     return None
 
 
-def strip_cdn_integrity(html: str) -> str:
-    """Drop ``integrity`` from script tags whose ``src`` is a mirrored CDN URL (the local copy cannot match the
-    CDN's minified file; test only)."""
+def localize(html: str) -> str:
+    """A page as the test serves it: the mirrored CDN URLs point at ``/__cdn__/…`` and their script tags carry no
+    ``integrity`` attribute (test only)."""
 
     def fix(match: re.Match[str]) -> str:
         tag = match.group(0)
         src = re.search(r"src=\"([^\"]+)\"", tag)
         return INTEGRITY.sub("", tag) if src and any(src.group(1).startswith(p) for p in CDN) else tag
 
-    return SCRIPT_TAG.sub(fix, html)
+    html = SCRIPT_TAG.sub(fix, html)
+    for url, (name, _) in CDN.items():
+        html = html.replace(url, LOCAL + name)
+    return html
 
 
 @dataclass
 class Traffic:
-    """What the router saw: external requests blocked (page, resource type, URL) and CDN requests served locally."""
+    """External requests that failed because the browser may not leave ``127.0.0.1`` (page, resource type, URL),
+    and the requests answered from the local CDN copies."""
 
     blocked: list[tuple[str, str, str]] = field(default_factory=list)
     served: list[str] = field(default_factory=list)
-    page: str = ""
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """``python -m http.server``'s handler, quiet, serving HTML pages with :func:`strip_cdn_integrity` applied."""
+    """``python -m http.server``'s handler, quiet, serving pages through :func:`localize` and ``/__cdn__/…`` from
+    the local copies."""
+
+    def translate_path(self, path: str) -> str:
+        local = local_copy(path)
+        if local is not None:
+            return str(local)
+        if path.split("?")[0].startswith(LOCAL):
+            return str(MODULES / "__missing__")  # a 404, never a file of the site
+        return super().translate_path(path)
 
     def send_head(self):  # noqa: ANN201 - the stdlib's signature
         path = Path(self.translate_path(self.path))
         if path.is_dir() and self.path.split("?")[0].endswith("/"):
             path = path / "index.html"
-        if path.suffix != ".html" or not path.is_file():
+        if path.suffix != ".html" or not path.is_file() or self.path.startswith(LOCAL):
             return super().send_head()
-        body = strip_cdn_integrity(path.read_text(encoding="utf-8")).encode("utf-8")
+        body = localize(path.read_text(encoding="utf-8")).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -120,22 +141,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def new_context(browser: object, server: str, traffic: Traffic, **options: object) -> object:
-    """A browser context whose requests go to the local server, the local CDN copies, or nowhere (logged)."""
-    context = browser.new_context(**options)
-
-    def external(route: object, request: object) -> None:
-        local = local_copy(request.url)
-        if local is not None:
-            traffic.served.append(request.url)
-            route.fulfill(path=str(local))
-            return
-        traffic.blocked.append((traffic.page, request.resource_type, request.url))
-        route.abort()
-
-    # Only external requests go through Python; the site's own files come straight from the server.
-    context.route(lambda url: not url.startswith(server), external)
-    return context
+def watch(page: object, server: str, traffic: Traffic, name: str) -> None:
+    """Log page ``name``'s requests to the local CDN copies and its failed external requests into ``traffic``."""
+    page.on("request", lambda r: r.url.startswith(server + LOCAL) and traffic.served.append(r.url))
+    page.on("requestfailed", lambda r: not r.url.startswith(server) and traffic.blocked.append((name, r.resource_type, r.url)))
 
 
 def launch_target(href: str) -> tuple[str, str, str, str] | None:

@@ -13,24 +13,28 @@ at both widths go to ``_build/screenshots/`` for inspection, with a list of the 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from site_browser import ROOT, SCREENSHOTS, Traffic, launch_target, new_context, toc_pages
+from site_browser import ROOT, SCREENSHOTS, Traffic, launch_target, toc_pages, watch
 
 pytestmark = pytest.mark.e2e
 
 PAGES = toc_pages()
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 60_000
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+"""Browsers loading pages in parallel: two on a two-core machine (the test takes about half as long)."""
 BLOCKING_TYPES = {"script", "stylesheet", "document"}
 """A blocked external request of these types would mean the page depends on something the test does not mirror."""
 
@@ -85,11 +89,10 @@ WIDGETS_RENDERED = """() => Array.from(document.querySelectorAll('script[type="a
   .every(v => v.parentElement.querySelector('.widget-subarea .jupyter-widgets'))"""
 
 
-def _visit(page: object, server: str, traffic: Traffic, name: str, report: PageReport) -> None:
+def _visit(page: object, server: str, name: str, report: PageReport) -> None:
     """Load a page at the desktop width and wait until MathJax, the widgets and the images are done."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    traffic.page = name
     response = page.goto(f"{server}/{name}.html", wait_until="load")
     report.status = response.status if response else None
     page.evaluate("async () => { if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; } }")
@@ -100,41 +103,57 @@ def _visit(page: object, server: str, traffic: Traffic, name: str, report: PageR
     page.wait_for_function("Array.from(document.images).every(i => i.complete)")
 
 
+def _inspect(context: object, server: str, traffic: Traffic, report: PageReport, folders: dict[str, Path]) -> None:
+    """Everything the tests need from one page: desktop state and screenshot, then the phone width."""
+    name = report.name
+    start = time.perf_counter()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("console", lambda m: m.type == "error" and report.console_errors.append(f"{m.text} [{m.location.get('url', '')}]"))
+    page.on("pageerror", lambda e: report.page_errors.append(str(e)))
+    page.on("response", lambda resp: resp.status >= 400 and report.http_errors.append(f"{resp.status} {resp.url}"))
+    watch(page, server, traffic, name)
+    _visit(page, server, name, report)
+    report.state = page.evaluate(PAGE_STATE)
+    page.screenshot(path=str(folders["desktop"] / _shot_name(name)), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    report.phone = page.evaluate(PHONE_STATE)
+    page.screenshot(path=str(folders["phone"] / _shot_name(name)), full_page=True)
+    report.drawer = _open_drawer(page)
+    page.close()
+    report.seconds = time.perf_counter() - start
+
+
 @pytest.fixture(scope="session")
-def reports(browser: object, server: str, traffic: Traffic) -> Iterator[dict[str, PageReport]]:
+def reports(browser: Any, server: str, traffic: Traffic) -> dict[str, PageReport]:
     """Load every page once at the desktop width, then narrow the same page to 390 px; the tests below read the
-    reports. Screenshots: ``_build/screenshots/{desktop,phone}/<page>.png``; timings: ``timings.txt``."""
+    reports. The pages are shared out to ``WORKERS`` browsers in parallel threads. Screenshots:
+    ``_build/screenshots/{desktop,phone}/<page>.png``; timings: ``timings.txt``."""
     folders = {width: SCREENSHOTS / width for width in ("desktop", "phone")}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.png"):
             old.unlink()
     out = {name: PageReport(name) for name in PAGES}
-    context = new_context(browser, server, traffic, viewport=DESKTOP)
-    for name in PAGES:
-        report = out[name]
-        start = time.perf_counter()
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("console", lambda m, r=report: m.type == "error" and r.console_errors.append(f"{m.text} [{m.location.get('url', '')}]"))
-        page.on("pageerror", lambda e, r=report: r.page_errors.append(str(e)))
-        page.on("response", lambda resp, r=report: resp.status >= 400 and r.http_errors.append(f"{resp.status} {resp.url}"))
-        _visit(page, server, traffic, name, report)
-        report.state = page.evaluate(PAGE_STATE)
-        page.screenshot(path=str(folders["desktop"] / _shot_name(name)), full_page=True)
-        page.set_viewport_size(PHONE)
-        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-        report.phone = page.evaluate(PHONE_STATE)
-        page.screenshot(path=str(folders["phone"] / _shot_name(name)), full_page=True)
-        report.drawer = _open_drawer(page)
-        page.close()
-        report.seconds = time.perf_counter() - start
-    context.close()
+
+    def work(names: list[str]) -> None:
+        with browser() as chromium:
+            context = chromium.new_context(viewport=DESKTOP)
+            for name in names:
+                _inspect(context, server, traffic, out[name], folders)
+            context.close()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        for future in [pool.submit(work, PAGES[k::WORKERS]) for k in range(WORKERS)]:
+            future.result()
+    total = time.perf_counter() - start
     lines = [f"{page}\t{kind}\t{url}" for page, kind, url in traffic.blocked]
     (SCREENSHOTS / "blocked-requests.txt").write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-    timings = [f"{r.seconds:6.2f} s  {r.name}" for r in out.values()]
+    timings = [f"{r.seconds:6.2f} s  {r.name}" for r in out.values()] + [f"{total:6.2f} s  all pages ({WORKERS} browsers)"]
     (SCREENSHOTS / "timings.txt").write_text("\n".join(timings) + "\n", encoding="utf-8")
-    yield out
+    return out
 
 
 def _open_drawer(page: object) -> dict:
@@ -252,7 +271,8 @@ def test_phone_width_is_usable(name: str, reports: dict[str, PageReport]) -> Non
 
 def test_nothing_needed_was_blocked(reports: dict[str, PageReport], traffic: Traffic) -> None:
     needed = [(page, kind, url) for page, kind, url in traffic.blocked if kind in BLOCKING_TYPES]
-    assert needed == [], f"external scripts/styles blocked (mirror them in tests/e2e/conftest.py CDN): {needed[:5]}"
+    assert needed == [], f"external scripts/styles blocked (mirror them: CDN in tests/e2e/site_browser.py): {needed[:5]}"
+    assert any("/__cdn__/mathjax/" in url for url in traffic.served), "MathJax was never served from the local copy"
 
 
 def test_screenshots_written(reports: dict[str, PageReport]) -> None:
