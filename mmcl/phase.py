@@ -352,6 +352,7 @@ def augmentation_figure(gaussian: Surface, mask: Surface, gaussian_loss: Surface
     loss.axhline(reference.mean(), color="#d62728", ls="--", lw=1.2, label="single-modal, Gaussian $\\sigma_\\epsilon$ = 0.1")
     loss.axhline(gaussian_loss.values["multi"][0, 0].mean(), color="#1f77b4", lw=1.5, label="multi-modal")
     loss.axhline(0.05, color="grey", ls=":", lw=1, label="0.05")
+    loss.set_yscale("log")
     loss.set_xlabel("masking: rate $p$")
     loss.set_ylabel("training loss after 200 epochs")
     loss.set_title("The cost: positives that agree less", fontsize=10)
