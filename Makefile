@@ -9,11 +9,13 @@ TORCH_INDEX ?=
 NBVAL = $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 -p no:cacheprovider
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: help env test unit nbval book notebooks benchmark clean
+.PHONY: help env test unit nbval book e2e e2e-assets student notebooks benchmark clean
 
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
-	@echo "make test       set up .venv and run every test (unit, strict nbval, book build)"
+	@echo "make test       set up .venv and run every test (unit, strict nbval, book build, browser test of the site)"
+	@echo "make e2e        browser test of the built site (after make book; needs /usr/bin/chromium)"
+	@echo "make student    write the student edition (solutions removed) into dist/student"
 	@echo "make notebooks  re-execute every chapter (the one execution of record)"
 	@echo "make benchmark  run the trainer and sweep benchmarks"
 
@@ -23,14 +25,14 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH_SPEC) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(BIN)/pip install -q -e ".[book,test]"
+	$(BIN)/pip install -q -e ".[book,test,e2e]"
 	touch $@
 
 env: $(VENV)/.installed
 
 unit: export MPLBACKEND = Agg
 unit: env
-	$(BIN)/pytest tests -q
+	$(BIN)/pytest tests -q --ignore=tests/e2e
 
 # Kernels inherit the environment: no MPLBACKEND here, so figures render inline as in the stored outputs.
 nbval: env
@@ -40,7 +42,22 @@ book: env
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: unit nbval book
+# Local copies of the scripts the pages load from CDNs (MathJax, require.js, the widget manager), for the browser test.
+node_modules/.copies: package.json | $(BIN)/python
+	$(BIN)/python -m tools.cdn_copies
+	touch $@
+
+e2e-assets: node_modules/.copies
+
+# The built site in headless Chromium (Debian's /usr/bin/chromium, or MMCL_CHROMIUM); skips with the reason when
+# something is missing, unless MMCL_E2E_REQUIRED=1 (.ci/run). Screenshots: _build/screenshots/.
+e2e: env e2e-assets
+	$(BIN)/pytest tests/e2e -q
+
+test: unit nbval book e2e
+
+student: env
+	$(BIN)/python -m tools.make_student
 
 notebooks: export OMP_NUM_THREADS = 1
 notebooks: env

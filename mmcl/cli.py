@@ -4,7 +4,8 @@ Commands:
 
 * ``synthetic`` — train single- and/or multi-modal runs on the synthetic task and write a JSON record;
 * ``figure1`` — reproduce the paper's Figure 1 (PNG + JSON);
-* ``sweep`` — train a grid of configurations × seeds × modes, batched and resumable (JSON lines).
+* ``sweep`` — train a grid of configurations × seeds × modes, batched and resumable (JSON lines);
+* ``table1`` — reproduce the paper's Table 1 on ColoredMNIST (JSON + Markdown).
 
 Every error is reported as one line on stderr with exit status 2.
 """
@@ -15,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import sweep_cli, synthetic_cli
+from . import sweep_cli, synthetic_cli, table1_cli
 from .trainer import TrainingDiverged
 
 __all__ = ["main", "CliError"]
@@ -29,6 +30,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[a
     "synthetic": (synthetic_cli.add_synthetic_arguments, synthetic_cli.run_synthetic, "train on the synthetic task (Figure 1 settings)"),
     "figure1": (synthetic_cli.add_figure1_arguments, synthetic_cli.run_figure1, "reproduce Figure 1 (PNG + JSON)"),
     "sweep": (sweep_cli.add_sweep_arguments, sweep_cli.run_sweep_command, "train a grid of configurations, batched and resumable"),
+    "table1": (table1_cli.add_table1_arguments, table1_cli.run_table1, "reproduce Table 1 on ColoredMNIST (JSON + Markdown)"),
 }
 
 

@@ -139,7 +139,8 @@ def data_model(data: SyntheticData, index: int = 0) -> plt.Figure:
         mu_t = data.mu_tilde[index].double()
         noise.append((data.xi_tilde[index].double() @ (mu_t / mu_t.norm())).cpu().numpy())
     ax.hist(np.concatenate(noise), bins=20, color="0.5", alpha=0.8, label=r"noise: $\langle\xi_i, \mu\rangle/\|\mu\|$, $\langle\tilde\xi_i, \tilde\mu\rangle/\|\tilde\mu\|$")
-    bins = np.linspace(-16, 16, 65)
+    reach = max(16.0, 1.1 * float(max(mu.norm(), data.mu_tilde[index].norm())))  # 16 covers Figure 1's ‖μ̃‖ = 15
+    bins = np.linspace(-reach, reach, 65)
     ax.hist((y * mu.norm()).cpu().numpy(), bins=bins, color=COLORS["single"], label=r"signal $y_i\|\mu\|$")
     ax.hist((y * data.mu_tilde[index].norm()).cpu().numpy(), bins=bins, color=COLORS["multi"], label=r"signal $y_i\|\tilde\mu\|$")
     ax.set_title("each modality along its signal direction")

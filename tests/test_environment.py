@@ -19,6 +19,7 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_TO_PYPI = {"pytorch-cpu": "torch", "pytorch": "torch"}
 BINDER_ONLY = {"python", "pip", "jupyterlab"}  # the Binder image itself, not dependencies of mmcl
+NOT_ON_BINDER = {"e2e"}  # extras a reader never needs: the browser test of the built site
 
 
 def _environment() -> dict:
@@ -46,8 +47,9 @@ def _conda_requirements(env: dict) -> dict[str, SpecifierSet]:
 def _pyproject_requirements() -> dict[str, SpecifierSet]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     lines = list(project["dependencies"])
-    for extra in project.get("optional-dependencies", {}).values():
-        lines.extend(extra)
+    for name, extra in project.get("optional-dependencies", {}).items():
+        if name not in NOT_ON_BINDER:
+            lines.extend(extra)
     out: dict[str, SpecifierSet] = {}
     for line in lines:
         req = Requirement(line)

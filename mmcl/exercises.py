@@ -1,0 +1,171 @@
+"""Automatic checks for the chapters' exercises, with messages that say what was expected and what was got.
+
+Every exercise in a chapter has three cells: the reference solution (tag ``solution``), the student's stub (tag
+``student-stub``; it leaves the answer as ``...`` or a function that raises ``NotImplementedError``) and an
+auto-check cell (tag ``autocheck``) that calls one of the functions below. A check prints one line when the answer
+is right and otherwise raises :class:`ExerciseCheckFailed` whose message names the exercise, the variable, the
+expected value (or the reference result on a test input) and what was got. The expected values are always computed
+by ``mmcl`` in the check cell, never typed by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ExerciseCheckFailed", "check_value", "check_function", "check_choice"]
+
+
+class ExerciseCheckFailed(AssertionError):
+    """An exercise's answer is missing or wrong; the message explains what was expected."""
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """A float array for numbers, sequences of numbers, NumPy arrays and torch tensors; ``None`` otherwise."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor, without importing torch here
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (str, bytes)) or value is None or value is Ellipsis:
+        return None
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    """A short, rounded description of a value for a message."""
+    if value is Ellipsis:
+        return "... (no answer yet)"
+    if isinstance(value, (list, tuple)) and len(value) <= 6 and all(_is_number(v) for v in value):
+        inner = ", ".join(f"{float(v):.6g}" for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    array = _as_array(value)
+    if array is None:
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    if array.ndim == 0:
+        return f"{float(array):.6g}"
+    flat = ", ".join(f"{x:.4g}" for x in array.ravel()[:6])
+    more = ", ..." if array.size > 6 else ""
+    return f"array of shape {tuple(array.shape)} [{flat}{more}]"
+
+
+def _fail(exercise: str, text: str, hint: str) -> ExerciseCheckFailed:
+    message = f"Exercise {exercise}: {text}"
+    if hint:
+        message += f"\nHint: {hint}"
+    return ExerciseCheckFailed(message)
+
+
+def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
+    """``None`` when ``got`` matches ``expected`` within the tolerances, else the reason it does not."""
+    want = _as_array(expected)
+    if want is None:
+        raise ValueError(f"expected must be a number or an array of numbers, got {type(expected).__name__}")
+    have = _as_array(got)
+    if have is None:
+        return f"expected a number or an array like {_show(expected)}, got {type(got).__name__} {_show(got)}"
+    if have.shape != want.shape:
+        return f"expected shape {tuple(want.shape)} ({_show(expected)}), got shape {tuple(have.shape)} ({_show(got)})"
+    if not np.all(np.isfinite(have)):
+        return f"expected {_show(expected)}, got non-finite values ({_show(got)})"
+    close = np.isclose(have, want, rtol=rtol, atol=atol)
+    if close.all():
+        return None
+    if want.ndim == 0:
+        return f"expected {_show(expected)}, got {_show(got)} (tolerance: rtol={rtol:g}, atol={atol:g})"
+    worst = np.unravel_index(np.argmax(np.abs(have - want) - (atol + rtol * np.abs(want))), want.shape)
+    return (f"{int((~close).sum())} of {want.size} entries differ; at index {tuple(int(i) for i in worst)} expected "
+            f"{want[worst]:.6g}, got {have[worst]:.6g} (tolerance: rtol={rtol:g}, atol={atol:g})")
+
+
+def _check_tolerances(rtol: float, atol: float) -> None:
+    if not (rtol >= 0 and atol >= 0):
+        raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
+
+
+def check_value(exercise: str, name: str, got: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 0.0, hint: str = "") -> None:
+    """Check a numerical answer (number, array or tensor) against ``expected`` within ``rtol``/``atol``.
+
+    Raises :class:`ExerciseCheckFailed` when ``got`` is still ``...``/``None``, has the wrong type or shape, or is
+    not close enough; prints ``Exercise <exercise>: correct.`` otherwise.
+    """
+    _check_tolerances(rtol, atol)
+    if got is Ellipsis or got is None:
+        raise _fail(exercise, f"`{name}` has no answer yet (it is {_show(got) if got is Ellipsis else 'None'}); "
+                              f"expected {_show(expected)}. Write your solution in the cell above and run it.", hint)
+    reason = _compare(got, expected, rtol, atol)
+    if reason is not None:
+        raise _fail(exercise, f"`{name}` is not right: {reason}.", hint)
+    print(f"Exercise {exercise}: correct.")
+
+
+def _call_text(name: str, args: Sequence[Any] | dict[str, Any]) -> str:
+    if isinstance(args, dict):
+        inner = ", ".join(f"{k}={_show(v)}" for k, v in args.items())
+    else:
+        inner = ", ".join(_show(v) for v in args)
+    return f"{name}({inner})"
+
+
+def _call(fn: Callable[..., Any], args: Sequence[Any] | dict[str, Any]) -> Any:
+    return fn(**args) if isinstance(args, dict) else fn(*args)
+
+
+def check_function(
+    exercise: str,
+    name: str,
+    fn: Any,
+    reference: Callable[..., Any],
+    cases: Iterable[Sequence[Any] | dict[str, Any]],
+    *,
+    rtol: float = 1e-6,
+    atol: float = 0.0,
+    hint: str = "",
+) -> None:
+    """Check a function written by the student against ``reference`` on every test input in ``cases``.
+
+    Each case is a tuple of positional arguments or a dict of keyword arguments. The message of a failure gives the
+    first input on which the two disagree, the reference result and what the student's function returned (or
+    raised; ``NotImplementedError`` means the stub has not been filled in yet).
+    """
+    _check_tolerances(rtol, atol)
+    cases = list(cases)
+    if not cases:
+        raise ValueError("cases must contain at least one test input")
+    if fn is Ellipsis or fn is None or not callable(fn):
+        raise _fail(exercise, f"`{name}` should be a function, got {_show(fn)}.", hint)
+    for args in cases:
+        expected = _call(reference, args)
+        try:
+            got = _call(fn, args)
+        except NotImplementedError:
+            raise _fail(exercise, f"`{name}` is not written yet (it raises NotImplementedError); for example "
+                                  f"{_call_text(name, args)} should return {_show(expected)}.", hint) from None
+        except Exception as exc:  # the student's code failed: say how, on which input
+            raise _fail(exercise, f"{_call_text(name, args)} raised {type(exc).__name__}: {exc}; "
+                                  f"expected {_show(expected)}.", hint) from exc
+        reason = _compare(got, expected, rtol, atol)
+        if reason is not None:
+            raise _fail(exercise, f"{_call_text(name, args)} is not right: {reason}.", hint)
+    print(f"Exercise {exercise}: correct ({len(cases)} test inputs).")
+
+
+def check_choice(exercise: str, name: str, got: Any, expected: Any, options: Sequence[Any], *, hint: str = "") -> None:
+    """Check a multiple-choice answer: ``got`` must be one of ``options`` and equal to ``expected``."""
+    if expected not in options:
+        raise ValueError(f"expected must be one of the options {list(options)}, got {expected!r}")
+    if got is Ellipsis or got is None:
+        raise _fail(exercise, f"`{name}` has no answer yet; choose one of {list(options)}.", hint)
+    if got not in options:
+        raise _fail(exercise, f"`{name}` must be one of {list(options)}, got {got!r}.", hint)
+    if got != expected:
+        raise _fail(exercise, f"`{name}` is not right: expected {expected!r}, got {got!r}.", hint)
+    print(f"Exercise {exercise}: correct.")

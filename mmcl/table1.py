@@ -1,0 +1,129 @@
+"""Table 1 of the paper (§6): single- vs multi-modal contrastive learning on ColoredMNIST, plus two variants.
+
+Pipelines (each trained for every seed, see :mod:`mmcl.cmnist_train`):
+
+* ``single`` — SimCLR with the default augmentations (shift + Gaussian noise, no colour distortion);
+* ``multi`` — CLIP against the ideal caption (true digit + colour);
+* ``single_colour_jitter`` — the augmentation ablation: ``single`` plus SimCLR's colour distortion;
+* ``multi_noisy_caption`` — the caption ablation: ``multi`` with the noisy label as the caption's digit.
+
+:func:`table1` returns (and with ``out`` writes) the record ``{"config", "results", "paper", "provenance"}``;
+``results[name]`` holds the mean and standard deviation over seeds of the probe's train and test accuracies and
+the per-seed values.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .cmnist_train import SIZES, _seed_list, train_cmnist
+from .records import provenance, write_json
+
+__all__ = ["table1", "markdown", "PIPELINES", "PAPER"]
+
+PIPELINES: dict[str, tuple[str, dict[str, Any]]] = {
+    "single": ("single", {}),
+    "multi": ("multi", {}),
+    "single_colour_jitter": ("single", {"colour_jitter": True}),
+    "multi_noisy_caption": ("multi", {"caption": "noisy"}),
+}
+"""Pipeline name → (mode, changes to the size's configuration)."""
+
+PAPER = {
+    "single": {"train_accuracy": 0.8843, "test_accuracy": 0.1268},
+    "multi": {"train_accuracy": 0.8777, "test_accuracy": 0.8213},
+}
+"""The paper's Table 1 (accuracies as fractions)."""
+
+
+def table1(
+    size: str = "quick",
+    seeds: int = 3,
+    *,
+    device: str = "auto",
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    progress: bool = False,
+    pipelines: tuple[str, ...] = tuple(PIPELINES),
+    command: str | None = None,
+) -> dict[str, Any]:
+    """Train every pipeline of ``pipelines`` at ``size`` (``"quick"`` or ``"full"``) for ``seeds`` seeds; return the record.
+
+    With ``out``, checkpoints go to ``out/checkpoints/<pipeline>.pt`` (``resume=True`` continues from them) and the
+    record to ``out/table1.json`` and ``out/table1.md``.
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {tuple(SIZES)}, got {size!r}")
+    unknown = [p for p in pipelines if p not in PIPELINES]
+    if unknown or not pipelines:
+        raise ValueError(f"pipelines must be a non-empty subset of {tuple(PIPELINES)}, got {pipelines!r}")
+    if resume and out is None:
+        raise ValueError("resume needs an output folder")
+    seed_list = _seed_list(seeds)
+    base = SIZES[size]
+    folder = Path(out) if out is not None else None
+    results: dict[str, Any] = {}
+    used_device = "cpu"
+    source = provenance(command)  # the code version at the start, not whatever is checked out at the end
+    started = time.perf_counter()
+    for name in pipelines:
+        mode, changes = PIPELINES[name]
+        clock = time.perf_counter()
+        run = train_cmnist(
+            replace(base, **changes),
+            mode,
+            seed_list,
+            device=device,
+            progress=progress,
+            checkpoint=folder / "checkpoints" / f"{name}.pt" if folder is not None else None,
+            resume=resume,
+        )
+        used_device = run.device
+        results[name] = run.summary() | {
+            "train_accuracy": [round(float(a), 6) for a in run.train_accuracy],
+            "test_accuracy": [round(float(a), 6) for a in run.test_accuracy],
+            "final_loss": [round(float(x), 6) for x in run.loss[:, -1]],
+            "wall_time_s": round(time.perf_counter() - clock, 1),
+        }
+    record = {
+        "config": {
+            "size": size,
+            "seeds": seed_list,
+            "base": base.to_dict(),
+            "pipelines": {name: {"mode": PIPELINES[name][0], "changes": PIPELINES[name][1]} for name in pipelines},
+        },
+        "results": results,
+        "paper": PAPER,
+        "provenance": source | {"device": used_device, "wall_time_s": round(time.perf_counter() - started, 1)},
+    }
+    if folder is not None:
+        write_json(folder / "table1.json", record)
+        _write_text(folder / "table1.md", markdown(record))
+    return record
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """Table 1 as Markdown: our mean ± std (in %) next to the paper's numbers."""
+    seeds = len(record["config"]["seeds"])
+    lines = [
+        f"Table 1 on ColoredMNIST ({record['config']['size']} size, {seeds} seeds, linear probe; mean ± std in %).",
+        "",
+        "| pipeline | train accuracy | test accuracy | paper train | paper test |",
+        "|---|---|---|---|---|",
+    ]
+    for name, r in record["results"].items():
+        paper = record["paper"].get(name)
+        ours = [f"{100 * r[f'{k}_mean']:.2f} ± {100 * r[f'{k}_std']:.2f}" for k in ("train_accuracy", "test_accuracy")]
+        theirs = [f"{100 * paper[k]:.2f}" for k in ("train_accuracy", "test_accuracy")] if paper else ["–", "–"]
+        lines.append(f"| {name} | {ours[0]} | {ours[1]} | {theirs[0]} | {theirs[1]} |")
+    return "\n".join(lines) + "\n"
