@@ -23,8 +23,8 @@ from typing import Any
 
 __all__ = ["SyntheticConfig", "FIGURE1", "AUGMENTATIONS"]
 
-AUGMENTATIONS = ("gaussian", "mask")
-"""The single-modal augmentations (eq. 5 and its masking variant, see :class:`SyntheticConfig`)."""
+AUGMENTATIONS = ("gaussian", "mask", "mask_all")
+"""The single-modal augmentations (eq. 5 and two masking variants, see :class:`SyntheticConfig`)."""
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
@@ -67,8 +67,11 @@ class SyntheticConfig:
     * ``augmentation``: the single-modal augmentation of eq. (5). ``"gaussian"`` (the paper's) adds
       ``ε ~ N(0, σ_ε² I)`` to the noise patch; ``"mask"`` keeps each noise coordinate with probability
       ``1 − mask_rate`` and zeroes it otherwise, ``ξ̂ = ξ ⊙ b`` with ``b_k ~ Bernoulli(1 − mask_rate)``, which is
-      eq. (5) with ``ε = −ξ ⊙ (1 − b)``. ``sigma_eps`` is used only by ``"gaussian"``, ``mask_rate`` only by
-      ``"mask"``.
+      eq. (5) with ``ε = −ξ ⊙ (1 − b)``; like eq. (5) it leaves the signal patch alone, so it presumes knowing
+      which patch carries the noise. ``"mask_all"`` masks the coordinates of *both* patches at the same rate:
+      because ``μ = ‖μ‖·e₁`` occupies one coordinate, the positive view keeps its signal patch ``y·μ`` with
+      probability ``1 − mask_rate`` and has an empty one otherwise (its noise mask is the one ``"mask"`` draws).
+      ``sigma_eps`` is used only by ``"gaussian"``, ``mask_rate`` only by the masking augmentations.
 
     Every field is checked on construction; an invalid value raises ``ValueError`` naming the field and the
     allowed range.

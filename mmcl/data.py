@@ -5,7 +5,9 @@
   *same* label ``ỹ = y``. Beyond the paper, ``ỹ_i = −y_i`` with probability ``1 − label_agreement`` (a partly
   shared signal); the pair, and hence the choice of negatives, keeps the label ``y``.
 * Single-modal augmentation, eq. (5): ``x̂ = [y·μ, ξ + ε]`` with ``ε ~ N(0, σ_ε² I_d)``; with
-  ``augmentation="mask"`` instead ``ε = −ξ ⊙ (1 − b)``, ``b_k ~ Bernoulli(1 − mask_rate)``, so ``ξ + ε = ξ ⊙ b``.
+  ``augmentation="mask"`` instead ``ε = −ξ ⊙ (1 − b)``, ``b_k ~ Bernoulli(1 − mask_rate)``, so ``ξ + ε = ξ ⊙ b``;
+  ``"mask_all"`` also masks the signal patch, so the positive view of sample ``i`` is ``[s_i·y_i μ, ξ_i ⊙ b_i]``
+  with ``s_i ~ Bernoulli(1 − mask_rate)`` (``μ`` lies on one coordinate).
 * Downstream test distribution, §3.3: ``x_test = [y·ν, ζ]`` with ``ζ ~ N(0, σ_ξ² I_d)``.
 
 The signal patch is rank one: a batch of signal patches is ``y ⊗ μ``, so only ``y`` and ``μ`` are stored and
@@ -73,10 +75,12 @@ class SyntheticData:
 
     Shapes: ``y (R, n)``; ``mu (R, d)``; ``xi, eps (R, n, d)``; ``mu_tilde (R, d̃)``; ``xi_tilde (R, n, d̃)``;
     ``nu (R, d)``; probe sets ``y_fit, y_score (R, n_test)`` and ``zeta_fit, zeta_score (R, n_test, d)``;
-    ``y_tilde (R, n)``, the labels carried by the modality-2 signal patches (equal to ``y`` in the paper).
+    ``y_tilde (R, n)``, the labels carried by the modality-2 signal patches (equal to ``y`` in the paper);
+    ``signal_keep (R, n)``, 1 where the augmented view keeps its signal patch and 0 where it is masked (all ones
+    except for ``augmentation="mask_all"``).
     ``eps`` is ``None`` when only the multi-modal data were drawn and ``xi_tilde`` and ``y_tilde`` when only the
-    single-modal. Code that builds this object without ``y_tilde`` gets the paper's ``ỹ = y``
-    (:attr:`labels_tilde`).
+    single-modal, ``signal_keep`` when only the multi-modal. Code that builds this object without ``y_tilde`` gets
+    the paper's ``ỹ = y`` (:attr:`labels_tilde`), without ``signal_keep`` views that keep their signal.
     """
 
     y: torch.Tensor
@@ -91,6 +95,7 @@ class SyntheticData:
     y_score: torch.Tensor
     zeta_score: torch.Tensor
     y_tilde: torch.Tensor | None = None
+    signal_keep: torch.Tensor | None = None
 
     @property
     def runs(self) -> int:
@@ -126,9 +131,10 @@ def sample(config: SyntheticConfig, seed: int, modes: tuple[str, ...] = ("single
     n, d, dt, nt = config.n, config.d, config.dim_tilde, config.n_test
     y = _labels(_generator(seed, "labels"), n)
     xi = torch.randn(n, d, generator=_generator(seed, "xi"), dtype=torch.float64) * config.sigma_xi
-    eps = xi_t = y_t = None
+    eps = xi_t = y_t = keep = None
     if "single" in modes:
-        eps = _augmentation(config, seed, xi)[None]
+        eps, keep = _augmentation(config, seed, xi)
+        eps, keep = eps[None], keep[None]
     if "multi" in modes:
         xi_t = (torch.randn(n, dt, generator=_generator(seed, "xi_tilde"), dtype=torch.float64) * config.noise_tilde)[None]
         y_t = _labels_tilde(config, seed, y)[None]
@@ -150,16 +156,23 @@ def sample(config: SyntheticConfig, seed: int, modes: tuple[str, ...] = ("single
         y_score=y_score[None],
         zeta_score=zeta_score[None],
         y_tilde=y_t,
+        signal_keep=keep,
     )
 
 
-def _augmentation(config: SyntheticConfig, seed: int, xi: torch.Tensor) -> torch.Tensor:
-    """``ε`` of eq. (5) (Gaussian), or ``−ξ ⊙ (1 − b)`` for the masking augmentation; from the ``eps`` stream."""
+def _augmentation(config: SyntheticConfig, seed: int, xi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(ε, s)``: ``ε`` of eq. (5) (Gaussian) or ``−ξ ⊙ (1 − b)`` (masking), and the signal-keep flags ``s`` (``n``).
+
+    All from the ``eps`` stream; ``"mask_all"`` draws ``b`` exactly as ``"mask"`` does, then ``s``.
+    """
     g = _generator(seed, "eps")
+    signal_keep = torch.ones(xi.shape[0], dtype=torch.float64)
     if config.augmentation == "gaussian":
-        return torch.randn(xi.shape, generator=g, dtype=torch.float64) * config.sigma_eps
+        return torch.randn(xi.shape, generator=g, dtype=torch.float64) * config.sigma_eps, signal_keep
     keep = torch.rand(xi.shape, generator=g, dtype=torch.float64) >= config.mask_rate
-    return torch.where(keep, torch.zeros_like(xi), -xi)
+    if config.augmentation == "mask_all":
+        signal_keep = (torch.rand(xi.shape[0], generator=g, dtype=torch.float64) >= config.mask_rate).to(torch.float64)
+    return torch.where(keep, torch.zeros_like(xi), -xi), signal_keep
 
 
 def _labels_tilde(config: SyntheticConfig, seed: int, y: torch.Tensor) -> torch.Tensor:

@@ -55,6 +55,7 @@ def _half_step(
     mask: torch.Tensor,
     tau: torch.Tensor,
     student: tuple[torch.Tensor, torch.Tensor] | None = None,
+    teacher_pos_signal: torch.Tensor | None = None,
 ) -> HalfStep:
     """One encoder's loss and gradient coefficients.
 
@@ -62,19 +63,21 @@ def _half_step(
     student's signal patches (its signal patch of sample ``i`` is ``y_i·μ``); ``teacher_signal (R, m, n)``
     holds ``sg(h_r(teacher signal patch of sample j))`` and the two noise teachers the same for the positive of
     anchor ``i`` and for negative ``j``; ``mask`` marks the negatives. ``student``, if given, holds the student's
-    activations ``(σ(y_i⟨w_r, μ⟩), σ(⟨w_r, ξ_i⟩))`` when the caller has them already. Implements eq. (7)/(10) term
-    by term.
+    activations ``(σ(y_i⟨w_r, μ⟩), σ(⟨w_r, ξ_i⟩))`` when the caller has them already. ``teacher_pos_signal``, if
+    given, is the positive's signal teacher when it differs from ``teacher_signal`` (a view whose signal patch
+    was masked). Implements eq. (7)/(10) term by term.
     """
+    pos_signal = teacher_signal if teacher_pos_signal is None else teacher_pos_signal
     runs, m, n = noise.shape
     signal_y = signal[:, :, None] * y[:, None, :]  # ⟨w_r, y_i μ⟩
     student_sig, student_noise = (torch.relu(signal_y), torch.relu(noise)) if student is None else student  # h_r(y_i μ), h_r(ξ_i)
-    pos = (student_sig * teacher_signal + student_noise * teacher_pos_noise).sum(1) / m
+    pos = (student_sig * pos_signal + student_noise * teacher_pos_noise).sum(1) / m
     neg = (torch.bmm(student_sig.transpose(1, 2), teacher_signal) + torch.bmm(student_noise.transpose(1, 2), teacher_neg_noise)) / m
     loss, lp, ln = info_nce(pos, neg, mask, tau)
     scale = (1.0 / (n * m * tau))[:, None, None]
     keep = (1.0 - lp)[:, None, :]
     # Σ_j ℓ'_{i,j} · teacher_{r,j}  →  (R, m, n) indexed [r, i]
-    sig_drive = keep * teacher_signal - torch.bmm(teacher_signal, ln.transpose(1, 2))
+    sig_drive = keep * pos_signal - torch.bmm(teacher_signal, ln.transpose(1, 2))
     noise_drive = keep * teacher_pos_noise - torch.bmm(teacher_neg_noise, ln.transpose(1, 2))
     d_sig = (signal_y > 0).to(noise.dtype)  # h'_r(y_i μ)
     d_noise = (noise > 0).to(noise.dtype)  # h'_r(ξ_i)
@@ -90,17 +93,20 @@ def single_modal_terms(
     noise_aug: torch.Tensor,
     tau: torch.Tensor,
     mask: torch.Tensor | None = None,
+    signal_keep: torch.Tensor | None = None,
 ) -> HalfStep:
     """Eq. (6)/(7) from the pre-activations ``⟨w_r, μ⟩ (R, m)``, ``⟨w_r, ξ_i⟩`` and ``⟨w_r, ξ_i + ε_i⟩`` (``R, m, n``).
 
     The augmentation ``ε_i`` enters only through the teacher activation ``h_r(x̂_i⁽²⁾) = σ(⟨w_r, ξ_i + ε_i⟩)``;
     the update itself moves along ``ξ_i`` and ``μ`` only. ``mask`` is :func:`~mmcl.losses.negative_mask` of ``y``
-    (computed when omitted; the trainer passes it once for all epochs).
+    (computed when omitted; the trainer passes it once for all epochs). ``signal_keep (R, n)``, if given, is 0 for
+    the samples whose augmented view lost its signal patch (``augmentation="mask_all"``).
     """
     mask = negative_mask(y) if mask is None else mask
     act_sig, act_noise = torch.relu(signal[:, :, None] * y[:, None, :]), torch.relu(noise)
+    pos_signal = None if signal_keep is None else act_sig * signal_keep[:, None, :]
     # the anchor's own branch is its teacher for the signal patch and for the negatives (eq. 4)
-    return _half_step(y, signal, noise, act_sig, torch.relu(noise_aug), act_noise, mask, tau, (act_sig, act_noise))
+    return _half_step(y, signal, noise, act_sig, torch.relu(noise_aug), act_noise, mask, tau, (act_sig, act_noise), pos_signal)
 
 
 def multi_modal_terms(
@@ -133,7 +139,9 @@ def multi_modal_terms(
 def single_modal_step(w: torch.Tensor, data: SyntheticData, tau: torch.Tensor) -> HalfStep:
     """Loss (eq. 6) and closed-form gradient (eq. 7) of the single-modal encoder ``w (R, m, d)``, for every run."""
     noise = noise_preactivation(w, data.xi)
-    return single_modal_terms(data.y, signal_preactivation(w, data.mu), noise, noise + noise_preactivation(w, data.eps), tau)
+    return single_modal_terms(
+        data.y, signal_preactivation(w, data.mu), noise, noise + noise_preactivation(w, data.eps), tau, None, data.signal_keep
+    )
 
 
 def multi_modal_step(

@@ -59,15 +59,17 @@ def _as_runs(value: float | torch.Tensor, runs: int, like: torch.Tensor) -> torc
 def single_modal_loss(w: torch.Tensor, data: SyntheticData, tau: float | torch.Tensor) -> torch.Tensor:
     """Eq. (6), the single-modal InfoMax loss per run, shape ``(R,)``.
 
-    Anchor ``x_i``, positive its augmentation ``x̂_i = [y_i μ, ξ_i + ε_i]`` (eq. 5), negatives the opposite-label
-    training samples. Only the anchor's branch carries gradient (stop-gradient of eq. 4).
+    Anchor ``x_i``, positive its augmentation ``x̂_i = [y_i μ, ξ_i + ε_i]`` (eq. 5; ``[0, ξ_i + ε_i]`` where
+    ``data.signal_keep`` is 0), negatives the opposite-label training samples. Only the anchor's branch carries
+    gradient (stop-gradient of eq. 4).
     """
     mask = negative_mask(data.y)
     a = signal_activation(signal_preactivation(w, data.mu), data.y)  # (R, m, n)
     p = torch.relu(noise_preactivation(w, data.xi))
     p_hat = torch.relu(noise_preactivation(w, data.xi + data.eps))
     m = w.shape[1]
-    pos = (a * a.detach() + p * p_hat.detach()).sum(1) / m
+    a_hat = a.detach() if data.signal_keep is None else a.detach() * data.signal_keep[:, None, :]  # view's signal patch
+    pos = (a * a_hat + p * p_hat.detach()).sum(1) / m
     neg = (torch.bmm(a.transpose(1, 2), a.detach()) + torch.bmm(p.transpose(1, 2), p.detach())) / m
     loss, _, _ = info_nce(pos, neg, mask, _as_runs(tau, w.shape[0], w))
     return loss.mean(1)

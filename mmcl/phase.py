@@ -315,16 +315,22 @@ def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float, n_snr2: 
     return fig
 
 
-def augmentation_figure(gaussian: Surface, mask: Surface, gaussian_loss: Surface, mask_loss: Surface) -> plt.Figure:
+def augmentation_figure(gaussian: Surface, mask: Surface, gaussian_loss: Surface, mask_loss: Surface,
+                        mask_all: Surface | None = None, mask_all_loss: Surface | None = None) -> plt.Figure:
     """Open question 2: single-modal OOD accuracy against the augmentation strength, and the training loss it costs.
 
-    The surfaces are 1-D, over ``sigma_eps`` (Gaussian) and ``mask_rate`` (masking), holding both modes (the
-    multi-modal cell, which ignores the augmentation, is the reference).
+    The surfaces are 1-D, over ``sigma_eps`` (Gaussian) and ``mask_rate`` (masking the noise patch; ``mask_all``:
+    masking both patches), holding both modes (the multi-modal cell, which ignores the augmentation, is the
+    reference).
     """
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
     multi = gaussian.values["multi"][0, 0]
+    if mask_all is not None:
+        line_panel(axes[1], mask_all, "single", colors=["#9467bd"], label_of=lambda _: "single-modal, masking both patches",
+                   marker="s")
     for ax, s, name in ((axes[0], gaussian, "Gaussian augmentation: $\\sigma_\\epsilon$"), (axes[1], mask, "masking: rate $p$")):
-        line_panel(ax, s, "single", colors=["#d62728"], label_of=lambda _: "single-modal")
+        label = "single-modal" if s is gaussian or mask_all is None else "single-modal, masking the noise patch"
+        line_panel(ax, s, "single", colors=["#d62728"], label_of=lambda _, label=label: label)
         ax.axhspan(multi.mean() - multi.std(), multi.mean() + multi.std(), color="#1f77b4", alpha=0.15, lw=0)
         ax.axhline(multi.mean(), color="#1f77b4", lw=1.5, label="multi-modal (no augmentation)")
         ax.set_xlabel(name)
@@ -339,10 +345,14 @@ def augmentation_figure(gaussian: Surface, mask: Surface, gaussian_loss: Surface
     loss = axes[2]
     loss.errorbar(mask_loss.x.astype(float), mask_loss.mean("single")[0], yerr=mask_loss.std("single")[0], marker="o",
                   color="#d62728", capsize=2, ms=4, label="single-modal, masking")
+    if mask_all_loss is not None:
+        loss.errorbar(mask_all_loss.x.astype(float), mask_all_loss.mean("single")[0], yerr=mask_all_loss.std("single")[0],
+                      marker="s", color="#9467bd", capsize=2, ms=4, label="single-modal, masking both patches")
     reference = gaussian_loss.at("single", 0.1)
     loss.axhline(reference.mean(), color="#d62728", ls="--", lw=1.2, label="single-modal, Gaussian $\\sigma_\\epsilon$ = 0.1")
     loss.axhline(gaussian_loss.values["multi"][0, 0].mean(), color="#1f77b4", lw=1.5, label="multi-modal")
     loss.axhline(0.05, color="grey", ls=":", lw=1, label="0.05")
+    loss.set_yscale("log")
     loss.set_xlabel("masking: rate $p$")
     loss.set_ylabel("training loss after 200 epochs")
     loss.set_title("The cost: positives that agree less", fontsize=10)

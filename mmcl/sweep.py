@@ -66,6 +66,8 @@ __all__ = [
     "compare",
     "Agreement",
     "cell_record",
+    "resolve_config",
+    "canonical",
 ]
 
 FORMAT = "mmcl-sweep/1"
@@ -79,9 +81,7 @@ every plain field."""
 _MODALITY2 = ("mu_tilde_norm", "d_tilde", "sigma_xi_tilde", "label_agreement")
 _AUGMENTATION = ("sigma_eps", "augmentation", "mask_rate")
 _GRID_KEYS = ("name", "description", "base", "grid", "cases", "seeds", "modes", "dtype")
-_FLOAT_FIELDS = tuple(
-    f.name for f in dataclasses.fields(SyntheticConfig) if "float" in str(f.type)
-)
+_FLOAT_FIELDS = tuple(f.name for f in dataclasses.fields(SyntheticConfig) if "float" in str(f.type))
 
 
 # -- grids ----------------------------------------------------------------------------------------------------------
@@ -95,24 +95,30 @@ def _check_assignment(values: Mapping[str, Any], where: str) -> dict[str, Any]:
     return dict(values)
 
 
+def _coordinate(assignment: Mapping[str, Any], name: str) -> float:
+    value = assignment[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _as_field_value(name: str, value: Any) -> Any:
+    """Integers given for float fields become floats, so that ``tau: 1`` and ``tau: 1.0`` are the same cell."""
+    if name in _FLOAT_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
 def resolve_config(assignment: Mapping[str, Any]) -> SyntheticConfig:
     """The configuration of one grid point: plain fields first, then the derived coordinates of :data:`DERIVED`."""
-    plain = {k: (float(v) if k in _FLOAT_FIELDS and v is not None and not isinstance(v, bool) and isinstance(v, (int, float)) else v)
-             for k, v in assignment.items() if k not in DERIVED}
     for name, field in (("n_snr2", "mu_norm"), ("c_mu", "mu_tilde_norm")):
         if name in assignment and field in assignment:
             raise ValueError(f"give either {name} or {field} at a grid point, not both")
-    config = SyntheticConfig.from_dict(plain)
+    config = SyntheticConfig.from_dict({k: _as_field_value(k, v) for k, v in assignment.items() if k not in DERIVED})
     if "n_snr2" in assignment:
-        value = assignment["n_snr2"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"n_snr2 must be a finite number >= 0, got {value!r}")
-        config = config.replace(mu_norm=config.sigma_xi * math.sqrt(value * config.d / config.n))
+        config = config.replace(mu_norm=config.sigma_xi * math.sqrt(_coordinate(assignment, "n_snr2") * config.d / config.n))
     if "c_mu" in assignment:
-        value = assignment["c_mu"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"c_mu must be a finite number >= 0, got {value!r}")
-        config = config.replace(mu_tilde_norm=float(value) * config.mu_norm)
+        config = config.replace(mu_tilde_norm=_coordinate(assignment, "c_mu") * config.mu_norm)
     return config
 
 

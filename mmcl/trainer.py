@@ -239,6 +239,8 @@ def train(
         weights = [w0.clone(), w0_t.clone()]
     norms = [(b * b).sum(2) for b in bases]  # ‖ξ_i‖², ‖μ‖²
     mask = negative_mask(data.y)  # the hard negatives y_j ≠ y_i, fixed for the whole run
+    # augmented views without their signal patch (augmentation="mask_all"); None keeps the paper's computation
+    signal_keep = data.signal_keep if any(c.augmentation == "mask_all" for c in configs) and mode == "single" else None
     coefficients = [torch.zeros(runs, m, n + 1, dtype=dt, device=dev) for _ in bases]  # [ρ, γ]
     recorder = _Recorder(runs, epochs, m, n, mode, record, dev)
 
@@ -249,7 +251,7 @@ def train(
         pre = [torch.bmm(w, f.transpose(1, 2)) for w, f in zip(weights, forward)]
         if mode == "single":
             noise = pre[0][:, :, :n]
-            steps = [single_modal_terms(data.y, pre[0][:, :, n], noise, noise + pre[0][:, :, n + 1 :], tau, mask)]
+            steps = [single_modal_terms(data.y, pre[0][:, :, n], noise, noise + pre[0][:, :, n + 1 :], tau, mask, signal_keep)]
         else:
             steps = list(multi_modal_terms(data.y, pre[0][:, :, n], pre[0][:, :, :n], pre[1][:, :, n], pre[1][:, :, :n], tau, data.y_tilde, mask))
         loss = sum(s.loss for s in steps)

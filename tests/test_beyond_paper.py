@@ -27,6 +27,7 @@ SMALL = SyntheticConfig(n=12, d=40, m=6, n_test=30, mu_norm=3.0, mu_tilde_norm=6
         ("label_agreement", float("nan")),
         ("label_agreement", "high"),
         ("augmentation", "cutout"),
+        ("augmentation", "MASK"),
         ("augmentation", None),
         ("mask_rate", -0.01),
         ("mask_rate", 1.01),
@@ -79,6 +80,7 @@ def _closed_form_matches_autograd(config: SyntheticConfig, seed: int = 4) -> Non
         {"d_tilde": 90, "sigma_xi_tilde": 0.4},
         {"label_agreement": 0.6},
         {"augmentation": "mask", "mask_rate": 0.3},
+        {"augmentation": "mask_all", "mask_rate": 0.5},
         {"nu_angle": 90.0, "label_agreement": 0.8, "d_tilde": 25},
     ],
 )
@@ -139,6 +141,22 @@ def test_mask_augmentation_keeps_or_zeroes_each_coordinate() -> None:
     assert bool(((full.xi + full.eps) == 0).all())
 
 
+def test_mask_all_also_masks_the_signal_patch() -> None:
+    config = SyntheticConfig(n=4000, d=30, n_test=10, augmentation="mask_all", mask_rate=0.3)
+    data = sample(config, 5, ("single",))
+    assert abs(float(data.signal_keep.mean()) - 0.7) < 0.03
+    assert set(data.signal_keep.unique().tolist()) == {0.0, 1.0}
+    noise_only = sample(config.replace(augmentation="mask"), 5, ("single",))
+    assert torch.equal(data.eps, noise_only.eps)  # the same noise mask as "mask"
+    assert bool((noise_only.signal_keep == 1).all())
+    # masking no signal patch is exactly the noise-only masking
+    a = mmcl.train(SMALL.replace(augmentation="mask", mask_rate=0.4), "single", 1, device="cpu", dtype="float64")
+    b = mmcl.train(SMALL.replace(augmentation="mask_all", mask_rate=0.4), "single", 1, device="cpu", dtype="float64")
+    assert not np.array_equal(a.history["train_loss"], b.history["train_loss"])
+    full = SMALL.replace(augmentation="mask_all", mask_rate=1.0)
+    assert bool((sample(full, 0, ("single",)).signal_keep == 0).all())
+
+
 def test_gaussian_augmentation_ignores_mask_rate_and_mask_ignores_sigma_eps() -> None:
     a = mmcl.train(SMALL, "single", 1, device="cpu", dtype="float64")
     b = mmcl.train(SMALL.replace(mask_rate=0.9), "single", 1, device="cpu", dtype="float64")
@@ -175,7 +193,7 @@ def test_batching_mixed_generalised_configs_equals_one_by_one() -> None:
         SMALL.replace(tau=0.3, lr=0.02, mu_norm=1.0, nu_angle=60.0),
     ]
     for mode in ("single", "multi"):
-        cs = configs if mode == "multi" else configs + [SMALL.replace(augmentation="mask", mask_rate=0.4)]
+        cs = configs if mode == "multi" else configs + [SMALL.replace(augmentation=a, mask_rate=0.4) for a in ("mask", "mask_all")]
         batch = mmcl.train(cs, mode, list(range(len(cs))), device="cpu", dtype="float64")
         for k, c in enumerate(cs):
             alone = mmcl.train(c, mode, [k], device="cpu", dtype="float64")
