@@ -17,7 +17,7 @@ help:
 	@echo "make e2e        browser test of the built site (after make book; needs /usr/bin/chromium)"
 	@echo "make student    write the student edition (solutions removed) into dist/student"
 	@echo "make notebooks  re-execute every chapter (the one execution of record)"
-	@echo "make benchmark  run the trainer benchmark"
+	@echo "make benchmark  run the trainer and sweep benchmarks"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,7 @@ notebooks: env
 
 benchmark: env
 	$(BIN)/python benchmarks/bench_trainer.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf _build

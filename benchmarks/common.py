@@ -37,8 +37,9 @@ def machine() -> str:
     """One line on where the numbers come from (threads, CPU, load) — the load matters on a shared machine."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     cuda = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device"
-    return (f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s) of {os.cpu_count()}, "
-            f"{platform.processor() or platform.machine()}, load average {load:.1f}; {cuda}")
+    wait = os.environ.get("OMP_WAIT_POLICY", "default")
+    return (f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s) of {os.cpu_count()} "
+            f"(OMP_WAIT_POLICY {wait}), {platform.processor() or platform.machine()}, load average {load:.1f}; {cuda}")
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -42,6 +42,6 @@ def mixture_frontier(
     probe = fit_softmax_probe(fit, train.labels.expand(runs, -1), CLASSES, l2)
     return {
         "fraction": np.asarray(fractions, dtype=np.float64),
-        "train_accuracy": probe.accuracy(fit, train.labels.expand(runs, -1)).numpy(),
-        "test_accuracy": probe.accuracy(score, test.labels.expand(runs, -1)).numpy(),
+        "train_accuracy": probe.accuracy(fit, train.labels.expand(runs, -1)).cpu().numpy(),
+        "test_accuracy": probe.accuracy(score, test.labels.expand(runs, -1)).cpu().numpy(),
     }

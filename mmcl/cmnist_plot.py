@@ -26,7 +26,7 @@ def _grid(data: ColoredMNIST, per_class: int) -> np.ndarray:
     rows = []
     for k in range(CLASSES):
         idx = torch.nonzero(data.labels == k).flatten()[:per_class]
-        tiles = [np.pad(images[i].permute(1, 2, 0).numpy(), ((1, 1), (1, 1), (0, 0)), constant_values=0.25) for i in idx]
+        tiles = [np.pad(images[i].permute(1, 2, 0).cpu().numpy(), ((1, 1), (1, 1), (0, 0)), constant_values=0.25) for i in idx]
         rows.append(np.concatenate(tiles, axis=1))
     return np.concatenate(rows, axis=0)
 

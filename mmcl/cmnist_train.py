@@ -336,6 +336,6 @@ def train_cmnist(
         seeds=tuple(seed_list),
         train_accuracy=probe.accuracy(train_features, data.labels).cpu().numpy(),
         test_accuracy=probe.accuracy(test_features, data.test_labels).cpu().numpy(),
-        loss=losses.numpy(),
+        loss=losses.cpu().numpy(),
         device=dev.type,
     )
