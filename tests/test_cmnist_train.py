@@ -2,7 +2,7 @@
 
 The stand-in has the real shapes (28×28 uint8 digits, labels 0–9) but random pixels, so these tests check the
 machinery (determinism, checkpoints, resume, records), not the accuracies; the accuracies are checked by the
-chapter and by ``tests/test_table1_acceptance.py``.
+assertions of chapter 10, which strict nbval re-runs.
 """
 
 from __future__ import annotations
