@@ -45,42 +45,66 @@ class HalfStep:
     noise: torch.Tensor  # ⟨w_r, ξ_i⟩, (R, m, n)
 
 
+def _by_label(values: torch.Tensor) -> torch.Tensor:
+    """``[σ(v), σ(−v)]`` stacked on a last axis of size 2: a neuron's activation on ``+μ`` and on ``−μ``."""
+    return torch.stack([torch.relu(values), torch.relu(-values)], dim=-1)
+
+
+def _label_onehot(y: torch.Tensor) -> torch.Tensor:
+    """``(R, n, 2)`` one-hot of the labels ``y ∈ {±1}``: column 0 for ``+1``, column 1 for ``−1``."""
+    plus = (y > 0).to(y.dtype)
+    return torch.stack([plus, 1.0 - plus], dim=-1)
+
+
 def _half_step(
     y: torch.Tensor,
     signal: torch.Tensor,
     noise: torch.Tensor,
+    teacher_y: torch.Tensor,
     teacher_signal: torch.Tensor,
     teacher_pos_noise: torch.Tensor,
     teacher_neg_noise: torch.Tensor,
     mask: torch.Tensor,
     tau: torch.Tensor,
-    student: tuple[torch.Tensor, torch.Tensor] | None = None,
-    teacher_pos_signal: torch.Tensor | None = None,
+    student_noise: torch.Tensor,
+    signal_keep: torch.Tensor | None = None,
 ) -> HalfStep:
     """One encoder's loss and gradient coefficients.
 
-    ``signal (R, m)`` and ``noise (R, m, n)`` are the student's pre-activations and ``y`` the labels of the
-    student's signal patches (its signal patch of sample ``i`` is ``y_i·μ``); ``teacher_signal (R, m, n)``
-    holds ``sg(h_r(teacher signal patch of sample j))`` and the two noise teachers the same for the positive of
-    anchor ``i`` and for negative ``j``; ``mask`` marks the negatives. ``student``, if given, holds the student's
-    activations ``(σ(y_i⟨w_r, μ⟩), σ(⟨w_r, ξ_i⟩))`` when the caller has them already. ``teacher_pos_signal``, if
-    given, is the positive's signal teacher when it differs from ``teacher_signal`` (a view whose signal patch
-    was masked). Implements eq. (7)/(10) term by term.
+    ``signal (R, m)`` and ``noise (R, m, n)`` are the student's pre-activations ``⟨w_r, μ⟩`` and ``⟨w_r, ξ_i⟩``,
+    ``y`` the labels of the student's signal patches (patch ``i`` is ``y_i·μ``) and ``student_noise`` its
+    activations ``σ(⟨w_r, ξ_i⟩)``. The teacher's signal patch of sample ``j`` is ``teacher_y_j`` times its signal
+    vector, on which neuron ``r`` has pre-activation ``teacher_signal[:, r]``; the two noise teachers hold
+    ``sg(h_r(·))`` of the positive of anchor ``i`` and of negative ``j``; ``mask`` marks the negatives.
+    ``signal_keep (R, n)``, if given, is 0 where the positive's signal patch was masked. Implements eq. (7)/(10)
+    term by term.
+
+    The signal patches are rank one: every activation on them is ``σ(±⟨w_r, μ⟩)``, one of two numbers per
+    neuron. The signal parts of the similarities and of the negatives' sums therefore go through the ``2 × 2``
+    matrix ``Σ_r σ(±⟨w_r, μ⟩)·σ(±t_r)`` and label indicators, in ``O(m + n²)`` instead of ``O(m·n²)``.
     """
-    pos_signal = teacher_signal if teacher_pos_signal is None else teacher_pos_signal
     runs, m, n = noise.shape
-    signal_y = signal[:, :, None] * y[:, None, :]  # ⟨w_r, y_i μ⟩
-    student_sig, student_noise = (torch.relu(signal_y), torch.relu(noise)) if student is None else student  # h_r(y_i μ), h_r(ξ_i)
-    pos = (student_sig * pos_signal + student_noise * teacher_pos_noise).sum(1) / m
-    neg = (torch.bmm(student_sig.transpose(1, 2), teacher_signal) + torch.bmm(student_noise.transpose(1, 2), teacher_neg_noise)) / m
+    student_by_label, teacher_by_label = _by_label(signal), _by_label(teacher_signal)  # (R, m, 2)
+    onehot, teacher_onehot = _label_onehot(y), _label_onehot(teacher_y)  # (R, n, 2)
+    pair = torch.bmm(student_by_label.transpose(1, 2), teacher_by_label)  # Σ_r σ(±s_r) σ(±t_r), (R, 2, 2)
+    sig_sim = torch.bmm(onehot, torch.bmm(pair, teacher_onehot.transpose(1, 2)))  # Σ_r h_r(y_i μ) h_r(teacher_j)
+    pos_sig = torch.diagonal(sig_sim, dim1=1, dim2=2)
+    pos_signal = torch.relu(teacher_signal[:, :, None] * teacher_y[:, None, :])  # teacher activation of sample i
+    if signal_keep is not None:
+        pos_sig = pos_sig * signal_keep
+        pos_signal = pos_signal * signal_keep[:, None, :]
+    pos = (pos_sig + (student_noise * teacher_pos_noise).sum(1)) / m
+    neg = (sig_sim + torch.bmm(student_noise.transpose(1, 2), teacher_neg_noise)) / m
     loss, lp, ln = info_nce(pos, neg, mask, tau)
     scale = (1.0 / (n * m * tau))[:, None, None]
     keep = (1.0 - lp)[:, None, :]
     # Σ_j ℓ'_{i,j} · teacher_{r,j}  →  (R, m, n) indexed [r, i]
-    sig_drive = keep * pos_signal - torch.bmm(teacher_signal, ln.transpose(1, 2))
+    neg_signal = torch.bmm(teacher_by_label, torch.bmm(teacher_onehot.transpose(1, 2), ln.transpose(1, 2)))
+    sig_drive = keep * pos_signal - neg_signal
     noise_drive = keep * teacher_pos_noise - torch.bmm(teacher_neg_noise, ln.transpose(1, 2))
-    d_sig = (signal_y > 0).to(noise.dtype)  # h'_r(y_i μ)
-    d_noise = (noise > 0).to(noise.dtype)  # h'_r(ξ_i)
+    signal_y = signal[:, :, None] * y[:, None, :]  # ⟨w_r, y_i μ⟩
+    d_sig = signal_y > 0  # h'_r(y_i μ), as a mask
+    d_noise = noise > 0  # h'_r(ξ_i)
     g = -(scale * sig_drive * d_sig * y[:, None, :]).sum(2)
     c = -scale * noise_drive * d_noise
     return HalfStep(loss.mean(1), g, c, lp, ln, signal, noise)
@@ -103,10 +127,9 @@ def single_modal_terms(
     the samples whose augmented view lost its signal patch (``augmentation="mask_all"``).
     """
     mask = negative_mask(y) if mask is None else mask
-    act_sig, act_noise = torch.relu(signal[:, :, None] * y[:, None, :]), torch.relu(noise)
-    pos_signal = None if signal_keep is None else act_sig * signal_keep[:, None, :]
+    act_noise = torch.relu(noise)
     # the anchor's own branch is its teacher for the signal patch and for the negatives (eq. 4)
-    return _half_step(y, signal, noise, act_sig, torch.relu(noise_aug), act_noise, mask, tau, (act_sig, act_noise), pos_signal)
+    return _half_step(y, signal, noise, y, signal, torch.relu(noise_aug), act_noise, mask, tau, act_noise, signal_keep)
 
 
 def multi_modal_terms(
@@ -128,11 +151,9 @@ def multi_modal_terms(
     """
     y_t = y if y_tilde is None else y_tilde
     mask = negative_mask(y) if mask is None else mask
-    act_sig = torch.relu(signal[:, :, None] * y[:, None, :])
-    act_sig_t = torch.relu(signal_tilde[:, :, None] * y_t[:, None, :])
     act_noise, act_noise_t = torch.relu(noise), torch.relu(noise_tilde)
-    h_step = _half_step(y, signal, noise, act_sig_t, act_noise_t, act_noise_t, mask, tau, (act_sig, act_noise))
-    g_step = _half_step(y_t, signal_tilde, noise_tilde, act_sig, act_noise, act_noise, mask, tau, (act_sig_t, act_noise_t))
+    h_step = _half_step(y, signal, noise, y_t, signal_tilde, act_noise_t, act_noise_t, mask, tau, act_noise)
+    g_step = _half_step(y_t, signal_tilde, noise_tilde, y, signal, act_noise, act_noise, mask, tau, act_noise_t)
     return h_step, g_step
 
 

@@ -44,11 +44,13 @@ def info_nce(pos: torch.Tensor, neg: torch.Tensor, mask: torch.Tensor, tau: torc
     """
     t = tau[:, None]
     logits_neg = torch.where(mask, neg / t[:, :, None], torch.full_like(neg, -torch.inf))
-    logits = torch.cat([(pos / t)[:, :, None], logits_neg], dim=2)
-    lse = torch.logsumexp(logits, dim=2)
-    loss = lse - pos / t
-    probs = torch.exp(logits - lse[:, :, None])
-    return loss, probs[:, :, 0], probs[:, :, 1:]
+    logit_pos = pos / t
+    top = torch.maximum(logit_pos, logits_neg.amax(2))  # the positive's logit is finite, so is the maximum
+    weight_pos = torch.exp(logit_pos - top)
+    weight_neg = torch.exp(logits_neg - top[:, :, None])
+    total = weight_pos + weight_neg.sum(2)
+    loss = top + torch.log(total) - logit_pos  # log-sum-exp minus the positive's logit
+    return loss, weight_pos / total, weight_neg / total[:, :, None]
 
 
 def _as_runs(value: float | torch.Tensor, runs: int, like: torch.Tensor) -> torch.Tensor:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import torch
 
 from .data import SyntheticData
-from .encoder import embed
+from .encoder import signal_activation
 
-__all__ = ["fit_logistic", "probe_accuracy", "PROBE_L2"]
+__all__ = ["fit_logistic", "probe_accuracy", "probe_accuracy_from", "probe_preactivations", "PROBE_L2"]
 
 PROBE_L2 = 1e-2
 """Default L2 penalty of the downstream logistic regression."""
@@ -44,13 +44,14 @@ def fit_logistic(
     coef = torch.zeros(runs, k1, dtype=x.dtype, device=x.device)
     penalty = torch.full((k1,), l2, dtype=x.dtype, device=x.device)
     penalty[-1] = 0.0
-    eye = torch.diag(penalty)
+    ridge = torch.diag(penalty) + 1e-10 * torch.eye(k1, dtype=x.dtype, device=x.device)
+    xt = x.transpose(1, 2)
     for _ in range(iterations):
-        margin = labels * torch.einsum("rnk,rk->rn", x, coef)
+        margin = labels * torch.bmm(x, coef[:, :, None]).squeeze(2)
         p = torch.sigmoid(-margin)  # derivative of log(1 + e^{−margin}) w.r.t. −margin
-        grad = -torch.einsum("rnk,rn->rk", x, labels * p) / count + coef * penalty
+        grad = -torch.bmm(xt, (labels * p)[:, :, None]).squeeze(2) / count + coef * penalty
         weight = p * (1 - p)
-        hess = torch.einsum("rnk,rn,rnl->rkl", x, weight, x) / count + eye + 1e-10 * torch.eye(k1, dtype=x.dtype, device=x.device)
+        hess = torch.bmm(xt * weight[:, None, :], x) / count + ridge
         step = torch.linalg.solve(hess, grad.unsqueeze(-1)).squeeze(-1)
         coef = coef - step
         if float(step.abs().max()) < 1e-10:
@@ -63,10 +64,26 @@ def _predict(features: torch.Tensor, coef: torch.Tensor, mean: torch.Tensor, std
     return torch.einsum("rnk,rk->rn", x, coef[:, :-1]) + coef[:, -1:]
 
 
-def probe_accuracy(w: torch.Tensor, data: SyntheticData, l2: float = PROBE_L2) -> torch.Tensor:
-    """OOD test accuracy of each run's frozen encoder ``w (R, m, d)`` under the protocol above, shape ``(R,)``."""
-    fit = embed(w, data.y_fit, data.nu, data.zeta_fit)
-    score = embed(w, data.y_score, data.nu, data.zeta_score)
+def probe_preactivations(w: torch.Tensor, data: SyntheticData) -> torch.Tensor:
+    """``⟨w_r, v⟩`` for the probe's vectors ``v ∈ [ν, ζ_fit, ζ_score]``: ``(R, k, d) → (R, k, 1 + 2·n_test)``.
+
+    ``w`` holds any ``k`` vectors per run: the weights, or (for the trainer) the basis of their span.
+    """
+    parts = [torch.bmm(w, data.nu[:, :, None]), torch.bmm(w, data.zeta_fit.transpose(1, 2)), torch.bmm(w, data.zeta_score.transpose(1, 2))]
+    return torch.cat(parts, dim=2)
+
+
+def probe_accuracy_from(pre: torch.Tensor, data: SyntheticData, l2: float = PROBE_L2) -> torch.Tensor:
+    """The probe of :func:`probe_accuracy` from the pre-activations :func:`probe_preactivations` of the weights."""
+    count = data.zeta_fit.shape[1]
+    signal, fit_noise, score_noise = pre[:, :, 0], pre[:, :, 1 : 1 + count], pre[:, :, 1 + count :]
+    fit = (signal_activation(signal, data.y_fit) + torch.relu(fit_noise)).transpose(1, 2)  # h(x) of eq. (3)
+    score = (signal_activation(signal, data.y_score) + torch.relu(score_noise)).transpose(1, 2)
     coef, mean, std = fit_logistic(fit.to(torch.float64), data.y_fit.to(torch.float64), l2)
     f = _predict(score.to(torch.float64), coef, mean, std)
     return (data.y_score.to(torch.float64) * f > 0).to(torch.float64).mean(1)
+
+
+def probe_accuracy(w: torch.Tensor, data: SyntheticData, l2: float = PROBE_L2) -> torch.Tensor:
+    """OOD test accuracy of each run's frozen encoder ``w (R, m, d)`` under the protocol above, shape ``(R,)``."""
+    return probe_accuracy_from(probe_preactivations(w, data), data, l2)

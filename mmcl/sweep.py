@@ -465,7 +465,7 @@ def _train_cells(cells: Sequence[Cell], device: str, dtype: str, batch_runs: int
         t0, n0 = time.perf_counter(), bar.n
         try:
             run = train(configs, chunk[0].mode, seeds, device=device, dtype=dtype, eval_every=max(epochs, 1),
-                        callback=lambda *_: bar.update(tick))
+                        on_epoch=lambda _: bar.update(tick))
         except TrainingDiverged as exc:
             bar.n = n0
             if len(chunk) > 1:  # find the culprit(s): retry cell by cell

@@ -25,6 +25,7 @@ initialisation):
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -37,7 +38,7 @@ from .config import SyntheticConfig
 from .data import SyntheticData, initial_weights, sample, stack
 from .dynamics import HalfStep, multi_modal_terms, single_modal_terms
 from .losses import negative_mask
-from .probe import probe_accuracy
+from .probe import probe_accuracy_from, probe_preactivations
 
 __all__ = ["Run", "TrainingDiverged", "train", "resolve_device", "resolve_dtype", "MODES", "matmul_flops"]
 
@@ -46,21 +47,37 @@ Mode = Literal["single", "multi"]
 Record = Literal["summary", "coefficients"]
 
 
-def matmul_flops(config: SyntheticConfig, mode: Mode) -> int:
+def _evaluations(epochs: int, eval_every: int) -> int:
+    """How many epochs the probe evaluates: every ``eval_every``-th and the last."""
+    return epochs // eval_every + 1 + (epochs % eval_every != 0)
+
+
+def matmul_flops(config: SyntheticConfig, mode: Mode, eval_every: int = 10) -> int:
     """Floating-point operations of the matrix products :func:`train` performs for one run (2 per multiply-add).
 
-    Per epoch and encoder, the forward product of ``W (m × d)`` with the basis ``[ξ_1 … ξ_n, μ]`` (plus the ``n``
-    augmentations ``ε_i`` in the single-modal case) and, except after the last epoch, the update ``W += Δ·[ξ, μ]``
-    with ``Δ (m × (n+1))``. The loss terms (``O(m·n²)`` per run) and the probe are not counted.
+    Once per run: ``W_0·F`` and the Gram matrix ``B·F`` of the basis ``B = [ξ_1 … ξ_n, μ]`` with the forward
+    vectors ``F`` (``[ξ, μ, ε]`` single-modal, ``B`` itself per modality multi-modal), and the final weights
+    ``W_0 + A·B``. Per epoch and encoder: the pre-activations ``W_0·F + A_t·(B·F)`` (``m·(n+1)·|F|``
+    multiply-adds) and the four ``m·n²`` products of the loss and its gradient (:mod:`mmcl.dynamics`). For the
+    probe, at every evaluated epoch, the products of the modality-1 weights with the ``P = 1 + 2·n_test`` probe
+    vectors: either from ``W_0·P`` and ``B·P`` formed once (when evaluations are many) or from the weights
+    formed anew. The probe's logistic regression is not counted.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     c = config
-    if mode == "single":
-        forward, update = 2 * c.m * c.d * (2 * c.n + 1), 2 * c.m * (c.n + 1) * c.d
-    else:
-        forward = update = 2 * c.m * (c.n + 1) * (c.d + c.dim_tilde)
-    return (c.epochs + 1) * forward + c.epochs * update
+    dims = [c.d] if mode == "single" else [c.d, c.dim_tilde]
+    vectors = 2 * c.n + 1 if mode == "single" else c.n + 1
+    total = 0
+    for d in dims:
+        total += 2 * (c.m + c.n + 1) * d * vectors + 2 * c.m * (c.n + 1) * d  # W_0·F, B·F, final weights
+        total += (c.epochs + 1) * (2 * c.m * (c.n + 1) * vectors + 8 * c.m * c.n * c.n)
+    evaluations, probe = _evaluations(c.epochs, eval_every), 1 + 2 * c.n_test
+    if evaluations * c.m > c.m + c.n + 1:
+        total += 2 * (c.m + c.n + 1) * c.d * probe + evaluations * 2 * c.m * (c.n + 1) * probe
+    else:  # the weights (of every encoder) formed at each evaluated epoch but the last, already counted
+        total += evaluations * 2 * c.m * c.d * probe + (evaluations - 1) * sum(2 * c.m * (c.n + 1) * d for d in dims)
+    return total
 
 
 class TrainingDiverged(RuntimeError):
@@ -192,6 +209,35 @@ class _Recorder:
         return {k: v.cpu().numpy() for k, v in self.store.items()}
 
 
+def _draw(
+    configs: Sequence[SyntheticConfig], seeds: Sequence[int], mode: Mode, device: torch.device, dtype: torch.dtype
+) -> tuple[SyntheticData, torch.Tensor, torch.Tensor | None]:
+    """Every run's data and initial weights, stacked. Each run draws from its own generators, so the runs are
+    drawn concurrently (one thread per torch thread): the same numbers as one after another, in less time."""
+
+    def one(run: tuple[SyntheticConfig, int]) -> tuple[SyntheticData, torch.Tensor, torch.Tensor | None]:
+        c, s = run
+        w_t = initial_weights(c, s, 2).to(device, dtype) if mode == "multi" else None
+        return sample(c, s, (mode,)).to(device, dtype), initial_weights(c, s, 1).to(device, dtype), w_t
+
+    runs = list(zip(configs, seeds))
+    workers = min(len(runs), torch.get_num_threads())
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            drawn = list(pool.map(one, runs))
+    else:
+        drawn = [one(r) for r in runs]
+    data = stack([d for d, _, _ in drawn])
+    w0 = torch.stack([w for _, w, _ in drawn])
+    w0_t = torch.stack([w for _, _, w in drawn]) if mode == "multi" else None
+    return data, w0, w0_t
+
+
+def _products(rows: Sequence[torch.Tensor], columns: Sequence[torch.Tensor]) -> torch.Tensor:
+    """The inner products of two lists of blocks of vectors, ``(R, kᵢ, d)`` each, as one ``(R, Σkᵢ, Σk'ⱼ)`` matrix."""
+    return torch.cat([torch.cat([torch.bmm(r, c.transpose(1, 2)) for c in columns], dim=2) for r in rows], dim=1)
+
+
 def train(
     config: SyntheticConfig | Sequence[SyntheticConfig] = SyntheticConfig(),
     mode: Mode = "single",
@@ -203,12 +249,15 @@ def train(
     progress: bool = False,
     eval_every: int = 10,
     callback: Callable[[int, torch.Tensor, torch.Tensor | None, Sequence[HalfStep]], None] | None = None,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> Run:
     """Train ``len(seeds)`` independent runs of the single- or multi-modal encoder by full-batch GD.
 
     ``config`` is one :class:`SyntheticConfig` for all runs or one per seed; ``seeds`` is a count ``K`` (seeds
     ``0 … K−1``) or an explicit list. ``progress=True`` shows a progress bar on stderr when it is a terminal. ``callback(t, W, W̃, steps)``, if given, is called at every epoch before
-    the update with the current weights and the :class:`~mmcl.dynamics.HalfStep` gradients (one per encoder).
+    the update with the current weights and the :class:`~mmcl.dynamics.HalfStep` gradients (one per encoder); it
+    costs one ``d``-dimensional product per epoch to form the weights. ``on_epoch(t)``, if given, is called at every
+    epoch with its index only (cheap: for progress reports and timing).
     Raises ``ValueError`` on invalid arguments and :class:`TrainingDiverged` when a loss becomes non-finite.
     """
     if mode not in MODES:
@@ -219,36 +268,52 @@ def train(
         raise ValueError(f"record must be 'summary' or 'coefficients', got {record!r}")
     configs, seed_list = _broadcast(config, seeds)
     dev, dt = resolve_device(device), resolve_dtype(dtype)
-    data = stack([sample(c, s, (mode,)).to(dev, dt) for c, s in zip(configs, seed_list)])
-    w0 = torch.stack([initial_weights(c, s, 1) for c, s in zip(configs, seed_list)]).to(dev, dt)
-    w0_t = torch.stack([initial_weights(c, s, 2) for c, s in zip(configs, seed_list)]).to(dev, dt) if mode == "multi" else None
+    data, w0, w0_t = _draw(configs, seed_list, mode, dev, dt)
     tau = _per_run(configs, "tau", dev, dt)
     lr = _per_run(configs, "lr", dev, dt)
     epochs, m, n = configs[0].epochs, configs[0].m, configs[0].n
     runs = len(seed_list)
 
-    # One basis per encoder, [ξ_1 … ξ_n, μ]: a single batched product gives every pre-activation, and the update
-    # ∇_{w_r} L = Σ_i c_{r,i} ξ_i + g_r μ is one batched product with the coefficients [c, g] (in place).
-    bases = [torch.cat([data.xi, data.mu[:, None, :]], dim=1)]
+    # One basis per encoder, B = [ξ_1 … ξ_n, μ]. Every update lies in its span (eq. 7/10), so W_t = W_0 + A_t·B
+    # with A_t (m × (n+1)) the accumulated steps. The pre-activations W_t·F of the forward vectors F then follow
+    # from two products computed once, W_0·F and the Gram matrix B·F, as W_0·F + A_t·(B·F): per epoch this costs
+    # m·(n+1)·|F| multiply-adds instead of m·d·|F|, and the d-dimensional weights are formed only when asked for.
+    # B and F are kept as lists of blocks, so the d-dimensional vectors are never copied into one tensor.
+    bases = [[data.xi, data.mu[:, None, :]]]
     if mode == "single":
-        forward = [torch.cat([bases[0], data.eps], dim=1)]  # [ξ, μ, ε]: ⟨w, ξ + ε⟩ = ⟨w, ξ⟩ + ⟨w, ε⟩
-        weights = [w0.clone()]
+        forward = [bases[0] + [data.eps]]  # [ξ, μ, ε]: ⟨w, ξ + ε⟩ = ⟨w, ξ⟩ + ⟨w, ε⟩
+        starts = [w0]
     else:
-        bases.append(torch.cat([data.xi_tilde, data.mu_tilde[:, None, :]], dim=1))
+        bases.append([data.xi_tilde, data.mu_tilde[:, None, :]])
         forward = bases
-        weights = [w0.clone(), w0_t.clone()]
-    norms = [(b * b).sum(2) for b in bases]  # ‖ξ_i‖², ‖μ‖²
+        starts = [w0, w0_t]
+    pre0 = [_products([w], f) for w, f in zip(starts, forward)]
+    grams = [_products(b, f) for b, f in zip(bases, forward)]
+    moved = [torch.zeros(runs, m, n + 1, dtype=dt, device=dev) for _ in bases]  # A_t
+
+    def weights() -> list[torch.Tensor]:
+        return [torch.baddbmm(torch.baddbmm(w, a[:, :, :n], b[0]), a[:, :, n:], b[1]) for w, a, b in zip(starts, moved, bases)]
+
+    # The probe needs W_t·[ν, ζ_fit, ζ_score]. Over many evaluations it pays to form these products the same way,
+    # from W_0·P and B·P computed once (see matmul_flops for the two costs); otherwise from the weights.
+    probe_in_span = _evaluations(epochs, eval_every) * m > m + n + 1
+    if probe_in_span:
+        probe0 = probe_preactivations(w0, data)
+        probe_gram = torch.cat([probe_preactivations(b, data) for b in bases[0]], dim=1)
+
+    norms = [torch.cat([(v * v).sum(2) for v in b], dim=1) for b in bases]  # ‖ξ_i‖², ‖μ‖²
     mask = negative_mask(data.y)  # the hard negatives y_j ≠ y_i, fixed for the whole run
     # augmented views without their signal patch (augmentation="mask_all"); None keeps the paper's computation
     signal_keep = data.signal_keep if any(c.augmentation == "mask_all" for c in configs) and mode == "single" else None
     coefficients = [torch.zeros(runs, m, n + 1, dtype=dt, device=dev) for _ in bases]  # [ρ, γ]
+    delta, step_size = torch.empty(runs, m, n + 1, dtype=dt, device=dev), -lr[:, None, None]
     recorder = _Recorder(runs, epochs, m, n, mode, record, dev)
 
     eval_epochs: list[int] = []
     accuracy: list[torch.Tensor] = []
     bar = tqdm(total=epochs, desc=f"{mode}-modal, {runs} run(s)", disable=None if progress else True, file=sys.stderr, leave=False)
     for t in range(epochs + 1):
-        pre = [torch.bmm(w, f.transpose(1, 2)) for w, f in zip(weights, forward)]
+        pre = [torch.baddbmm(p, a, g) for p, a, g in zip(pre0, moved, grams)]
         if mode == "single":
             noise = pre[0][:, :, :n]
             steps = [single_modal_terms(data.y, pre[0][:, :, n], noise, noise + pre[0][:, :, n + 1 :], tau, mask, signal_keep)]
@@ -259,20 +324,29 @@ def train(
             bad = [seed_list[i] for i in torch.nonzero(~torch.isfinite(loss)).flatten().tolist()]
             raise TrainingDiverged(f"training loss became non-finite at epoch {t} for seed(s) {bad}; lower lr or raise tau")
         recorder(t, loss, [(k[:, :, n], k[:, :, :n]) for k in coefficients], steps)
-        if t % eval_every == 0 or t == epochs:
+        evaluate = t % eval_every == 0 or t == epochs
+        current = weights() if callback is not None or t == epochs or (evaluate and not probe_in_span) else None
+        if evaluate:
             eval_epochs.append(t)
-            accuracy.append(probe_accuracy(weights[0], data))
+            if probe_in_span:
+                accuracy.append(probe_accuracy_from(torch.baddbmm(probe0, moved[0], probe_gram), data))
+            else:
+                accuracy.append(probe_accuracy_from(probe_preactivations(current[0], data), data))
         if callback is not None:
-            callback(t, weights[0], weights[1] if len(weights) > 1 else None, steps)
+            callback(t, current[0], current[1] if len(current) > 1 else None, steps)
+        if on_epoch is not None:
+            on_epoch(t)
         if t == epochs:
             break
-        for w, basis, norm, coef, step in zip(weights, bases, norms, coefficients, steps):
-            delta = torch.cat([step.c, step.g[:, :, None]], dim=2) * (-lr[:, None, None])
-            w.baddbmm_(delta, basis)
-            coef.add_(delta * norm[:, None, :])
+        for a, norm, coef, step in zip(moved, norms, coefficients, steps):
+            delta[:, :, :n], delta[:, :, n] = step.c, step.g  # the step −η·[c, g] in the basis B
+            delta.mul_(step_size)
+            a.add_(delta)
+            coef.addcmul_(delta, norm[:, None, :])
         bar.update(1)
     bar.close()
 
+    final = current  # formed at the last epoch
     recorder.finish([(k[:, :, n], k[:, :, :n]) for k in coefficients])
     history = recorder.as_arrays()
     history["test_accuracy"] = torch.stack(accuracy, 1).cpu().numpy()
@@ -283,9 +357,9 @@ def train(
         seeds=tuple(int(s) for s in seed_list),
         data=data,
         w0=w0,
-        w=weights[0],
+        w=final[0],
         w0_tilde=w0_t,
-        w_tilde=weights[1] if w0_t is not None else None,
+        w_tilde=final[1] if w0_t is not None else None,
         history=history,
         test_accuracy=history["test_accuracy"][:, -1],
         device=dev.type,
