@@ -4,8 +4,11 @@
 the runs along a leading dimension and applies the closed-form updates of eq. (7) (``mode="single"``) or eq. (10)
 and its twin (``mode="multi"``) for ``config.epochs`` steps. Runs may differ in any scalar parameter (``τ``,
 ``η``, ``σ₀``, signal and noise norms, …) as long as they share the shapes ``n, d, d̃, m, n_test`` and the number
-of epochs. The per-run cost of one step is three (single) or four (multi) ``m × d × n`` matrix products; the
-signal patch never costs more than a matrix-vector product because it is rank one.
+of epochs. Training works in the span of the data: ``W_t = W_0 + A_t·B`` with ``B = [ξ_1 … ξ_n, μ]``, so after two
+products formed once per run an epoch costs ``m·(n+1)`` multiply-adds per forward vector instead of ``m·d``
+(:func:`matmul_flops`), and the rank-one signal patch enters the loss through a ``2 × 2`` matrix per run
+(:mod:`mmcl.dynamics`). The ``d``-dimensional weights are formed only when needed: at the end, for a ``callback``,
+and for the probe when it runs rarely.
 
 Recorded history (NumPy arrays with a leading run axis, entry ``t`` = state after ``t`` steps, entry 0 at
 initialisation):
