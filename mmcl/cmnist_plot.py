@@ -70,18 +70,33 @@ def table1_bars(record: Mapping[str, Any], title: str = "") -> plt.Figure:
     return fig
 
 
-def frontier(oracle: Mapping[str, np.ndarray], points: Mapping[str, tuple[float, float]], paper: Mapping[str, Mapping[str, float]]) -> plt.Figure:
-    """The oracle colour–shape frontier (:func:`mmcl.cmnist_oracle.mixture_frontier`) with measured and paper points."""
-    fig, ax = plt.subplots(figsize=(5.2, 4))
+def frontier(
+    oracle: Mapping[str, np.ndarray],
+    points: Mapping[str, tuple[float, float]],
+    paper: Mapping[str, Mapping[str, float]],
+    augmentations: Mapping[str, Any] | None = None,
+) -> plt.Figure:
+    """The oracle colour–shape frontier (:func:`mmcl.cmnist_oracle.mixture_frontier`) with measured and paper points.
+
+    ``augmentations``, if given, is a :func:`mmcl.table1.augmentation_grid` record: its settings are added as small
+    labelled points (seed means).
+    """
+    fig, ax = plt.subplots(figsize=(8.4, 4.2))
     ax.plot(oracle["test_accuracy"], oracle["train_accuracy"], "-o", color="grey", label="oracle: shape seen for a fraction $f$")
     for f, x, y in zip(oracle["fraction"], oracle["test_accuracy"], oracle["train_accuracy"]):
         ax.annotate(f"$f$={f:g}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8, color="grey")
+    if augmentations is not None:
+        train, test = augmentations["train_accuracy"].mean(-1), augmentations["test_accuracy"].mean(-1)
+        ax.plot(test.ravel(), train.ravel(), "s", ms=4, color=COLORS["single"], alpha=0.45, label="ours, quick size: single, augmentation grid")
+        for i, shift in enumerate(augmentations["shifts"]):
+            for j, noise in enumerate(augmentations["noise_stds"]):
+                ax.annotate(f"{shift}/{noise:g}", (test[i, j], train[i, j]), textcoords="offset points", xytext=(3, 3), fontsize=6, color=COLORS["single"])
     for name, (train, test) in points.items():
         ax.plot(test, train, "o", ms=8, color=PIPELINE_COLORS.get(name, "black"), label=f"ours: {PIPELINE_LABELS.get(name, name)}")
     for name, values in paper.items():
         ax.plot(values["test_accuracy"], values["train_accuracy"], "*", ms=13, color=PIPELINE_COLORS.get(name, "black"), label=f"paper: {PIPELINE_LABELS.get(name, name)}")
     ax.set_xlabel("test accuracy (reversed colours)")
     ax.set_ylabel("train accuracy")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     return fig

@@ -20,10 +20,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .cmnist_train import SIZES, _seed_list, train_cmnist
 from .records import provenance, write_json
 
-__all__ = ["table1", "markdown", "PIPELINES", "PAPER"]
+__all__ = ["table1", "markdown", "augmentation_grid", "PIPELINES", "PAPER"]
 
 PIPELINES: dict[str, tuple[str, dict[str, Any]]] = {
     "single": ("single", {}),
@@ -127,3 +129,33 @@ def markdown(record: dict[str, Any]) -> str:
         theirs = [f"{100 * paper[k]:.2f}" for k in ("train_accuracy", "test_accuracy")] if paper else ["–", "–"]
         lines.append(f"| {name} | {ours[0]} | {ours[1]} | {theirs[0]} | {theirs[1]} |")
     return "\n".join(lines) + "\n"
+
+
+def augmentation_grid(
+    size: str = "quick",
+    shifts: tuple[int, ...] = (0, 2, 4),
+    noise_stds: tuple[float, ...] = (0.2, 0.4, 0.8),
+    seeds: int = 2,
+    *,
+    device: str = "auto",
+    progress: bool = False,
+) -> dict[str, Any]:
+    """The single-modal pipeline at ``size`` for every augmentation strength ``(max_shift, noise_std)`` of the grid.
+
+    Returns ``{"shifts", "noise_stds", "seeds", "train_accuracy", "test_accuracy"}``; the two accuracies are arrays
+    of shape ``(len(shifts), len(noise_stds), len(seeds))``.
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {tuple(SIZES)}, got {size!r}")
+    if not shifts or not noise_stds:
+        raise ValueError("shifts and noise_stds must each hold at least one value")
+    seed_list = _seed_list(seeds)
+    train = np.zeros((len(shifts), len(noise_stds), len(seed_list)))
+    test = np.zeros_like(train)
+    for i, shift in enumerate(shifts):
+        for j, noise in enumerate(noise_stds):
+            config = replace(SIZES[size], max_shift=shift, noise_std=noise)  # CMNISTConfig checks the values
+            run = train_cmnist(config, "single", seed_list, device=device, progress=progress)
+            train[i, j], test[i, j] = run.train_accuracy, run.test_accuracy
+    return {"shifts": tuple(shifts), "noise_stds": tuple(noise_stds), "seeds": seed_list,
+            "train_accuracy": train, "test_accuracy": test}

@@ -7,6 +7,7 @@ assertions of chapter 10, which strict nbval re-runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -123,3 +124,24 @@ def test_table1_command_reports_bad_input_in_one_line(tmp_path, capsys):
     assert "--seeds must be >= 1" in capsys.readouterr().err
     assert main(["table1", "--pipelines", "single,quadruple", "--out", str(tmp_path)]) == 2
     assert "pipelines must be" in capsys.readouterr().err
+
+
+def test_augmentation_grid_trains_every_setting_like_the_single_pipeline(monkeypatch):
+    monkeypatch.setitem(ct.SIZES, "quick", TINY)
+    grid = t1.augmentation_grid("quick", shifts=(0, 3), noise_stds=(0.4,), seeds=2, device="cpu")
+    assert grid["train_accuracy"].shape == grid["test_accuracy"].shape == (2, 1, 2)
+    assert grid["shifts"] == (0, 3) and grid["noise_stds"] == (0.4,) and grid["seeds"] == [0, 1]
+    alone = ct.train_cmnist(dataclasses.replace(TINY, max_shift=3), "single", [0, 1], device="cpu")
+    np.testing.assert_array_equal(grid["test_accuracy"][1, 0], alone.test_accuracy)
+
+
+def test_augmentation_grid_rejects_bad_settings(monkeypatch):
+    monkeypatch.setitem(ct.SIZES, "quick", TINY)
+    with pytest.raises(ValueError, match="max_shift"):
+        t1.augmentation_grid("quick", shifts=(7,), noise_stds=(0.4,), seeds=1, device="cpu")
+    with pytest.raises(ValueError, match="noise_std"):
+        t1.augmentation_grid("quick", shifts=(0,), noise_stds=(-1.0,), seeds=1, device="cpu")
+    with pytest.raises(ValueError, match="size"):
+        t1.augmentation_grid("huge")
+    with pytest.raises(ValueError, match="at least one"):
+        t1.augmentation_grid("quick", shifts=())
