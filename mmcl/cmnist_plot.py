@@ -17,8 +17,8 @@ from .plot import COLORS
 
 __all__ = ["examples", "table1_bars", "frontier"]
 
-PIPELINE_COLORS = {"single": COLORS["single"], "multi": COLORS["multi"], "single_colour_jitter": "#ff7f0e", "multi_noisy_caption": "#17becf"}
-PIPELINE_LABELS = {"single": "single-modal", "multi": "multi-modal", "single_colour_jitter": "single + colour jitter", "multi_noisy_caption": "multi, noisy caption"}
+PIPELINE_COLORS = {"single": COLORS["single"], "multi": COLORS["multi"], "single_colour_jitter": "#ff7f0e", "multi_noisy_caption": "#17becf", "single_shift_4": "#8c564b"}
+PIPELINE_LABELS = {"single": "single-modal", "multi": "multi-modal", "single_colour_jitter": "single + colour jitter", "multi_noisy_caption": "multi, noisy caption", "single_shift_4": "single, shifts up to 4 px"}
 
 
 def _grid(data: ColoredMNIST, per_class: int) -> np.ndarray:

@@ -5,7 +5,8 @@ Pipelines (each trained for every seed, see :mod:`mmcl.cmnist_train`):
 * ``single`` — SimCLR with the default augmentations (shift + Gaussian noise, no colour distortion);
 * ``multi`` — CLIP against the ideal caption (true digit + colour);
 * ``single_colour_jitter`` — the augmentation ablation: ``single`` plus SimCLR's colour distortion;
-* ``multi_noisy_caption`` — the caption ablation: ``multi`` with the noisy label as the caption's digit.
+* ``multi_noisy_caption`` — the caption ablation: ``multi`` with the noisy label as the caption's digit;
+* ``single_shift_4`` — the augmentation-strength ablation: ``single`` with shifts of up to 4 pixels instead of 2.
 
 :func:`table1` returns (and with ``out`` writes) the record ``{"config", "results", "paper", "provenance"}``;
 ``results[name]`` holds the mean and standard deviation over seeds of the probe's train and test accuracies and
@@ -32,6 +33,7 @@ PIPELINES: dict[str, tuple[str, dict[str, Any]]] = {
     "multi": ("multi", {}),
     "single_colour_jitter": ("single", {"colour_jitter": True}),
     "multi_noisy_caption": ("multi", {"caption": "noisy"}),
+    "single_shift_4": ("single", {"max_shift": 4}),
 }
 """Pipeline name → (mode, changes to the size's configuration)."""
 

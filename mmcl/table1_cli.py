@@ -20,7 +20,7 @@ def add_table1_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pipelines",
         default=",".join(PIPELINES),
-        help=f"comma-separated subset of {','.join(PIPELINES)} (default: all; the last two are the ablations)",
+        help=f"comma-separated subset of {','.join(PIPELINES)} (default: all; the last three are the ablations)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars, no summary")
 
