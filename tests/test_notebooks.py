@@ -20,10 +20,12 @@ BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 SKIP_TAGS = {"nbval-skip", "skip-execution"}
 COLAB_CELL = [
-    "# Colab has no mmcl: install it there (this cell does nothing elsewhere).",
+    "# Colab has neither mmcl nor the recorded results: fetch the book and install mmcl (does nothing elsewhere).",
     "import sys",
-    'if "google.colab" in sys.modules:',
-    '    %pip install -q "mmcl @ git+https://github.com/mmcl-book/mmcl-book"',
+    "if \"google.colab\" in sys.modules:",
+    "    !test -d /content/mmcl-book || git clone -q --depth 1 https://github.com/mmcl-book/mmcl-book /content/mmcl-book",
+    "    %pip install -q /content/mmcl-book",
+    "    %cd /content/mmcl-book/book",
 ]
 # Things a stored output must never show: local paths and the machine's devices.
 FORBIDDEN = re.compile(
