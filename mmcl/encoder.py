@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["signal_preactivation", "noise_preactivation", "signal_activation", "embed"]
+__all__ = ["signal_preactivation", "noise_preactivation", "signal_activation", "embedding", "embed"]
 
 
 def signal_preactivation(w: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
@@ -30,7 +30,12 @@ def signal_activation(signal_pre: torch.Tensor, y: torch.Tensor) -> torch.Tensor
     return torch.relu(signal_pre[:, :, None] * y[:, None, :])
 
 
+def embedding(signal_pre: torch.Tensor, noise_pre: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``h(x)`` of eq. (3) from the pre-activations ``⟨w_r, signal⟩ (R, m)`` and ``⟨w_r, noise_i⟩ (R, m, n)``,
+    for inputs ``x_i = [y_i·signal, noise_i]``, shape ``(R, n, m)``."""
+    return (signal_activation(signal_pre, y) + torch.relu(noise_pre)).transpose(1, 2)
+
+
 def embed(w: torch.Tensor, y: torch.Tensor, signal: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
     """The embedding ``h(x)`` of eq. (3) for inputs ``x_i = [y_i·signal, noise_i]``, shape ``(R, n, m)``."""
-    h = signal_activation(signal_preactivation(w, signal), y) + torch.relu(noise_preactivation(w, noise))
-    return h.transpose(1, 2)
+    return embedding(signal_preactivation(w, signal), noise_preactivation(w, noise), y)

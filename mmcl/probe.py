@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 
 from .data import SyntheticData
-from .encoder import signal_activation
+from .encoder import embedding
 
 __all__ = ["fit_logistic", "probe_accuracy", "probe_accuracy_from", "probe_preactivations", "PROBE_L2"]
 
@@ -77,8 +77,7 @@ def probe_accuracy_from(pre: torch.Tensor, data: SyntheticData, l2: float = PROB
     """The probe of :func:`probe_accuracy` from the pre-activations :func:`probe_preactivations` of the weights."""
     count = data.zeta_fit.shape[1]
     signal, fit_noise, score_noise = pre[:, :, 0], pre[:, :, 1 : 1 + count], pre[:, :, 1 + count :]
-    fit = (signal_activation(signal, data.y_fit) + torch.relu(fit_noise)).transpose(1, 2)  # h(x) of eq. (3)
-    score = (signal_activation(signal, data.y_score) + torch.relu(score_noise)).transpose(1, 2)
+    fit, score = embedding(signal, fit_noise, data.y_fit), embedding(signal, score_noise, data.y_score)  # h(x) of eq. (3)
     coef, mean, std = fit_logistic(fit.to(torch.float64), data.y_fit.to(torch.float64), l2)
     f = _predict(score.to(torch.float64), coef, mean, std)
     return (data.y_score.to(torch.float64) * f > 0).to(torch.float64).mean(1)

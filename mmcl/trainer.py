@@ -55,6 +55,12 @@ def _evaluations(epochs: int, eval_every: int) -> int:
     return epochs // eval_every + 1 + (epochs % eval_every != 0)
 
 
+def _probe_in_span(config: SyntheticConfig, eval_every: int) -> bool:
+    """Whether the probe's products are formed from ``W_0·P`` and ``B·P`` (once, ``(m + n + 1)`` rows) rather than
+    from the weights at every evaluation (``m`` rows each): the cheaper of the two."""
+    return _evaluations(config.epochs, eval_every) * config.m > config.m + config.n + 1
+
+
 def matmul_flops(config: SyntheticConfig, mode: Mode, eval_every: int = 10) -> int:
     """Floating-point operations of the matrix products :func:`train` performs for one run (2 per multiply-add).
 
@@ -76,7 +82,7 @@ def matmul_flops(config: SyntheticConfig, mode: Mode, eval_every: int = 10) -> i
         total += 2 * (c.m + c.n + 1) * d * vectors + 2 * c.m * (c.n + 1) * d  # W_0·F, B·F, final weights
         total += (c.epochs + 1) * (2 * c.m * (c.n + 1) * vectors + 8 * c.m * c.n * c.n)
     evaluations, probe = _evaluations(c.epochs, eval_every), 1 + 2 * c.n_test
-    if evaluations * c.m > c.m + c.n + 1:
+    if _probe_in_span(c, eval_every):
         total += 2 * (c.m + c.n + 1) * c.d * probe + evaluations * 2 * c.m * (c.n + 1) * probe
     else:  # the weights (of every encoder) formed at each evaluated epoch but the last, already counted
         total += evaluations * 2 * c.m * c.d * probe + (evaluations - 1) * sum(2 * c.m * (c.n + 1) * d for d in dims)
@@ -299,7 +305,7 @@ def train(
 
     # The probe needs W_t·[ν, ζ_fit, ζ_score]. Over many evaluations it pays to form these products the same way,
     # from W_0·P and B·P computed once (see matmul_flops for the two costs); otherwise from the weights.
-    probe_in_span = _evaluations(epochs, eval_every) * m > m + n + 1
+    probe_in_span = _probe_in_span(configs[0], eval_every)
     if probe_in_span:
         probe0 = probe_preactivations(w0, data)
         probe_gram = torch.cat([probe_preactivations(b, data) for b in bases[0]], dim=1)
