@@ -20,13 +20,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import dense_flops, machine, markdown_table  # noqa: E402
+from common import best_of, dense_flops, machine, markdown_table, matmul_gflops, timed  # noqa: E402
 
 import mmcl  # noqa: E402
 from mmcl.sweep import load_grid, run_sweep  # noqa: E402
@@ -35,35 +34,12 @@ from mmcl.trainer import matmul_flops  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _sync(device: str) -> None:
-    if device == "cuda":
-        torch.cuda.synchronize()
-
-
-def _seconds(fn, device: str, repeats: int = 1) -> float:
-    """Shortest wall time of ``repeats`` calls, with the device's queue drained before and after each."""
-    best = float("inf")
-    for _ in range(repeats):
-        _sync(device)
-        start = time.perf_counter()
-        fn()
-        _sync(device)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def matmul_gflops(device: str, size: int) -> float:
-    a = torch.randn(size, size, device=device)
-    b = torch.randn(size, size, device=device)
-    return 2 * size**3 / _seconds(lambda: a @ b, device, repeats=5) / 1e9
-
-
 def throughput(device: str, batches: tuple[int, ...], reference: float) -> list[tuple]:
     config = mmcl.FIGURE1
     rows = []
     for mode in ("single", "multi"):
         for runs in batches:
-            seconds = _seconds(lambda: mmcl.train(config, mode, runs, device=device), device, repeats=2)
+            seconds = best_of(lambda: mmcl.train(config, mode, runs, device=device), 2, device)
             rate = matmul_flops(config, mode) * runs / seconds / 1e9
             dense = dense_flops(config, mode) * runs / seconds / 1e9
             rows.append((mode, runs, f"{seconds:.2f}", f"{seconds / runs:.4f}", f"{rate:.1f}", f"{100 * rate / reference:.1f}%",
@@ -76,7 +52,7 @@ def phase_diagram(device: str, batch_runs: int) -> tuple[int, float]:
     grid = load_grid(ROOT / "results" / "grids" / "phase.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "phase.jsonl"
-        seconds = _seconds(lambda: run_sweep(grid, out, device=device, batch_runs=batch_runs), device)
+        seconds = timed(lambda: run_sweep(grid, out, device=device, batch_runs=batch_runs), device)
     return sum(len(c.seeds) for c in grid.unique_cells()), seconds
 
 
@@ -89,8 +65,7 @@ def largest_batch(device: str, limit: int) -> tuple[int, float]:
             if device == "cuda":
                 torch.cuda.empty_cache()
                 torch.cuda.reset_peak_memory_stats()
-            mmcl.train(config, "single", runs, device=device, eval_every=2)
-            _sync(device)
+            timed(lambda: mmcl.train(config, "single", runs, device=device, eval_every=2), device)  # drains the queue
         except torch.cuda.OutOfMemoryError:
             break
         fitted = runs
@@ -111,7 +86,7 @@ def main() -> None:
         sys.exit("bench_gpu.py: no CUDA device is available (use --device cpu to check the script on the CPU)")
     small = args.device == "cpu"
     print(machine(), flush=True)
-    reference = matmul_gflops(args.device, 2048 if small else 8192)
+    reference = matmul_gflops(2048 if small else 8192, repeats=5, device=args.device)
     print(f"dense float32 matmul: {reference:.0f} GFLOP/s\n", flush=True)
     rows = throughput(args.device, (1, 8) if small else (1, 64, 512), reference)
     print("\n" + markdown_table(("mode", "runs", "seconds", "s/run", "GFLOP/s", "of matmul", "dense-equivalent GFLOP/s", "of matmul"), rows))

@@ -47,7 +47,7 @@ def throughput(device: str, seeds: int, repeats: int) -> tuple[list[tuple], dict
     modes = ("single", "multi")
     flops = {mode: matmul_flops(mmcl.FIGURE1, mode, eval_every=mmcl.FIGURE1.epochs) for mode in modes}  # the sweep's probe runs at the end only
     dense = {mode: dense_flops(mmcl.FIGURE1, mode) for mode in modes}
-    before = matmul_gflops()
+    before = matmul_gflops(device=device)
     measured = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, grid, batch_runs in (("one run at a time", alone, 1), ("batched", batched, 64)):
@@ -58,12 +58,12 @@ def throughput(device: str, seeds: int, repeats: int) -> tuple[list[tuple], dict
                 out.unlink(missing_ok=True)  # a fresh sweep each time, not a resumed one
                 run_sweep(grid, out, device=device, batch_runs=batch_runs)
 
-            seconds = best_of(sweep, repeats)
+            seconds = best_of(sweep, repeats, device)
             runs = sum(len(c.seeds) for c in cells)
             gflop = sum(flops[c.mode] * len(c.seeds) for c in cells) / 1e9
             dense_gflop = sum(dense[c.mode] * len(c.seeds) for c in cells) / 1e9
             measured[name] = (runs, seconds, gflop, dense_gflop)
-    after = matmul_gflops()
+    after = matmul_gflops(device=device)
     reference = (before + after) / 2
     rows = []
     for name, (runs, seconds, gflop, dense_gflop) in measured.items():

@@ -35,13 +35,13 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     config = mmcl.FIGURE1
     mmcl.train(config.replace(epochs=2), "multi", 2, device=args.device)  # warm-up
-    before = matmul_gflops()
+    before = matmul_gflops(device=args.device)
     rows, measured = [], []
     for mode in ("single", "multi"):
         for seeds in (1, args.seeds):
-            seconds = best_of(lambda: mmcl.train(config, mode, seeds, device=args.device), args.repeats)
+            seconds = best_of(lambda: mmcl.train(config, mode, seeds, device=args.device), args.repeats, args.device)
             measured.append((mode, seeds, seconds, matmul_flops(config, mode) * seeds / 1e9, dense_flops(config, mode) * seeds / 1e9))
-    after = matmul_gflops()
+    after = matmul_gflops(device=args.device)
     reference = (before + after) / 2
     for mode, seeds, seconds, gflop, dense_gflop in measured:
         rate, dense_rate = gflop / seconds, dense_gflop / seconds

@@ -13,30 +13,33 @@ import torch
 __all__ = ["matmul_gflops", "machine", "timed", "best_of", "dense_flops", "markdown_table"]
 
 
-def matmul_gflops(size: int = 2048, repeats: int = 7, dtype: torch.dtype = torch.float32) -> float:
-    """Median GFLOP/s of a dense ``size × size`` float32 matrix product on the CPU (``2·size³`` FLOPs each)."""
-    a = torch.randn(size, size, dtype=dtype)
-    b = torch.randn(size, size, dtype=dtype)
-    a @ b  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - start)
-    return 2 * size**3 / statistics.median(times) / 1e9
+def _sync(device: str) -> None:
+    """Wait for the device's queued work (CUDA runs asynchronously; the CPU needs nothing)."""
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
-def timed(fn: Callable[[], object]) -> float:
-    """Wall-clock seconds of one call."""
+def matmul_gflops(size: int = 2048, repeats: int = 7, dtype: torch.dtype = torch.float32, device: str = "cpu") -> float:
+    """Median GFLOP/s of a dense ``size × size`` matrix product on ``device`` (``2·size³`` FLOPs each)."""
+    a = torch.randn(size, size, dtype=dtype, device=device)
+    b = torch.randn(size, size, dtype=dtype, device=device)
+    timed(lambda: a @ b, device)  # warm-up
+    return 2 * size**3 / statistics.median(timed(lambda: a @ b, device) for _ in range(repeats)) / 1e9
+
+
+def timed(fn: Callable[[], object], device: str = "cpu") -> float:
+    """Wall-clock seconds of one call, with ``device``'s queue drained before and after it."""
+    _sync(device)
     start = time.perf_counter()
     fn()
+    _sync(device)
     return time.perf_counter() - start
 
 
-def best_of(fn: Callable[[], object], repeats: int) -> float:
+def best_of(fn: Callable[[], object], repeats: int, device: str = "cpu") -> float:
     """The shortest wall-clock time of ``repeats`` calls: the cost of the work itself, least disturbed by other
     processes on a shared machine."""
-    return min(timed(fn) for _ in range(repeats))
+    return min(timed(fn, device) for _ in range(repeats))
 
 
 def dense_flops(config, mode: str) -> int:
