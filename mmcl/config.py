@@ -105,15 +105,15 @@ class SyntheticConfig:
         _check_int("epochs", self.epochs, 0)
         if self.d_tilde is not None:
             _check_int("d_tilde", self.d_tilde, 1)
-        for name in ("mu_norm", "mu_tilde_norm", "sigma_xi", "sigma_eps", "nu_norm", "sigma0"):
+        for name in ("mu_norm", "mu_tilde_norm", "sigma_xi", "sigma_eps", "nu_norm"):
             _check_float(name, getattr(self, name), positive=True, allow_zero=True)
-        for name in ("tau", "lr"):
+        for name in ("sigma0", "tau", "lr"):  # σ₀ = 0: every ReLU is inactive at W⁽⁰⁾ = 0 and training never moves
             _check_float(name, getattr(self, name), positive=True)
         if self.sigma_xi_tilde is not None:
             _check_float("sigma_xi_tilde", self.sigma_xi_tilde, positive=True, allow_zero=True)
         _check_float("nu_angle", self.nu_angle, positive=False)
-        if self.d < 2 and self.nu_angle % 180 != 0:
-            raise ValueError(f"nu_angle must be a multiple of 180 when d < 2, got {self.nu_angle}")
+        if self.d < 2 and self.nu_angle != 0:
+            raise ValueError(f"nu_angle must be 0 when d < 2 (ν is turned towards e₂), got {self.nu_angle}")
         _check_float("label_agreement", self.label_agreement, positive=True)
         if not 0.0 < float(self.label_agreement) <= 1.0:
             raise ValueError(f"label_agreement must be in (0, 1], got {self.label_agreement}")

@@ -41,6 +41,7 @@ class HalfStep:
     c: torch.Tensor  # (R, m, n)
     pos_prob: torch.Tensor  # ℓ'_i, (R, n)
     neg_prob: torch.Tensor  # ℓ'_{i,j}, (R, n, n), zero off the negatives
+    negatives: torch.Tensor  # (R, n, n) bool, the negatives j of anchor i (hard negatives: y_j ≠ y_i)
     signal: torch.Tensor  # ⟨w_r, μ⟩, (R, m)
     noise: torch.Tensor  # ⟨w_r, ξ_i⟩, (R, m, n)
 
@@ -107,7 +108,7 @@ def _half_step(
     d_noise = noise > 0  # h'_r(ξ_i)
     g = -(scale * sig_drive * d_sig * y[:, None, :]).sum(2)
     c = -scale * noise_drive * d_noise
-    return HalfStep(loss.mean(1), g, c, lp, ln, signal, noise)
+    return HalfStep(loss.mean(1), g, c, lp, ln, mask, signal, noise)
 
 
 def single_modal_terms(

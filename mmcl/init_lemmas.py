@@ -145,7 +145,7 @@ class AntiConcentration:
             "B.1",
             verdict,
             f"P(|x|≤σ) = {self.monte_carlo[k]:.4f} (MC), erf = {self.exact[k]:.4f}",
-            f"bound {self.bound_without_2[k]:.4f} without the 2",
+            f"{self.bound_without_2[k]:.4f} without the 2",
             f"the identity P = 2·erf is off by a factor 2 (max error {identity_error:.3f}); P = erf(c/(√2σ)) and the bound hold",
             f"{self.samples} samples",
         )

@@ -68,6 +68,9 @@ __all__ = [
 def stage1_end(traj: Trajectory) -> int:
     """``⌊T₁⌋`` of Lemma 5.2 (single-modal) or Lemma 5.4 (multi-modal), capped at the number of epochs."""
     t1 = theory.t1_single(traj.config) if traj.mode == "single" else theory.t1_multi(traj.config)
+    if t1 < 0:
+        raise ValueError(f"T₁ = {t1:.3g} < 0: the initialisation (sigma0 = {traj.config.sigma0}) is already past the end of "
+                         "stage 1 of the lemmas; lower sigma0")
     return int(min(math.floor(t1), traj.epochs))
 
 
@@ -535,8 +538,10 @@ def lemma_d3(traj: Trajectory) -> list[Check]:
 
 # ----------------------------------------------------------------------------------------------- D.4
 def lemma_d4(traj: Trajectory) -> list[Check]:
-    """Lemma D.4 on ``0 ≤ t ≤ T₁`` for neurons aligned at ``t = 0``: the lower bounds on ``A`` and ``Ã``, the joint
-    growth ``C_μA⁽ᵗ⁾ + Ã⁽ᵗ⁾ ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾)`` (41) and the shrinking relative gap (42), ``q = 1 + 0.48C_μη‖μ‖²/(mτ)``."""
+    """Lemma D.4 on ``0 ≤ t ≤ T₁`` for neurons aligned at ``t = 0``, ``q = 1 + 0.48C_μη‖μ‖²/(mτ)``: the lower bounds on
+    ``A`` and ``Ã``; the joint growth (41) as printed, ``C_μA⁽ᵗ⁾ + Ã⁽ᵗ⁾ ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾)``; the shrinking relative
+    gap (42); and, last, (41) in the stronger form that the proof's one-step bounds give,
+    ``C_μA⁽ᵗ⁾ + Ã⁽ᵗ⁾ ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾)`` (*ours*: the one-step bounds multiply ``C_μA + Ã`` by ``q`` each step)."""
     c, t1 = traj.config, stage1_end(traj)
     q, cm = theory.signal_rate_multi(c), c.c_mu
     a, at = signal_strength(traj.h)[:, : t1 + 1], signal_strength(traj.g)[:, : t1 + 1]
@@ -546,7 +551,8 @@ def lemma_d4(traj: Trajectory) -> list[Check]:
     lower_at = q**t * (cm * a[:, :1] + at[:, :1]) - 1
     va = aligned & ((a < lower_a) | (at < lower_at))
     joint = cm * a + at
-    v41 = aligned & (joint < q**t * joint[:, :1] * (1 - 1e-12))
+    v41 = aligned & (joint < q**t * (a[:, :1] + at[:, :1]) * (1 - 1e-12))
+    v41_steps = aligned & (joint < q**t * joint[:, :1] * (1 - 1e-12))
     gap = np.abs(cm * a - at) / joint
     v42 = aligned[:, 0] & (gap[:, -1] > gap[:, 0])
     n_al = int(aligned.sum())
@@ -560,13 +566,19 @@ def lemma_d4(traj: Trajectory) -> list[Check]:
         Check(
             "D.4", Verdict.HOLDS if not v41.any() else Verdict.FAILS,
             f"{int(v41.any(1).sum())}/{n_al} violate ({_when(first_failure(v41))}); fitted factor over t ≤ 10: {rate:.4f}",
-            f"C_μA + Ã ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", _label_note(traj) if v41.any() else "", _sizes(traj), "(41)",
+            f"C_μA + Ã ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", _label_note(traj) if v41.any() else "", _sizes(traj), "(41)",
         ),
         Check(
             "D.4", Verdict.HOLDS if not v42.any() else Verdict.FAILS,
             f"relative gap |C_μA − Ã|/(C_μA + Ã): median {float(np.median(gap[:, 0][aligned[:, 0]])):.3f} at t = 0, "
             f"{float(np.median(gap[:, -1][aligned[:, 0]])):.3f} at T₁; {int(v42.sum())} neurons grow it",
             "shrinks", "", _sizes(traj), "(42)",
+        ),
+        Check(
+            "D.4", Verdict.HOLDS if not v41_steps.any() else Verdict.FAILS,
+            f"{int(v41_steps.any(1).sum())}/{n_al} violate ({_when(first_failure(v41_steps))})",
+            f"C_μA + Ã ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", _label_note(traj) if v41_steps.any() else "", _sizes(traj),
+            "(41) from the one-step bounds",
         ),
     ]
 

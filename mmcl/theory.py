@@ -50,17 +50,21 @@ def signal_rate_multi(c: SyntheticConfig) -> float:
 
 
 def noise_rate_multi(c: SyntheticConfig) -> float:
-    """Lemma D.9 (45): ``Ψ + Ψ̃`` grows at most by ``1 + 1.06·ησ_ξ²d/(nmτ)`` per step (multi-modal noise, upper)."""
+    """Lemma D.9 (45): ``Ψ⁽ᵗ⁾ ≤ (1 + 1.06·ησ_ξ²d/(nmτ))ᵗ (Ψ⁽⁰⁾ + Ψ̃⁽⁰⁾)`` — the multi-modal noise growth factor (upper)."""
     return 1 + 1.06 * c.lr * c.sigma_xi**2 * c.d / (c.n * c.m * c.tau)
 
 
 def t1_single(c: SyntheticConfig) -> float:
     """Lemma 5.2: ``T₁ = log(20/(σ₀σ_ξ√d)) / log(1 + 0.96·ησ_ξ²d/(nmτ))``."""
+    if c.sigma_xi == 0:
+        raise ValueError("T₁ of Lemma 5.2 needs sigma_xi > 0")
     return math.log(20 / (c.sigma0 * c.sigma_xi * math.sqrt(c.d))) / math.log(noise_rate_single(c))
 
 
 def t1_multi(c: SyntheticConfig) -> float:
     """Lemma 5.4: ``T₁ = log(20/(σ₀‖μ‖)) / log(1 + 0.48·C_μ·η‖μ‖²/(mτ))``."""
+    if c.mu_norm == 0:
+        raise ValueError("T₁ of Lemma 5.4 needs mu_norm > 0")
     return math.log(20 / (c.sigma0 * c.mu_norm)) / math.log(signal_rate_multi(c))
 
 

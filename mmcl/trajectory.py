@@ -132,7 +132,7 @@ class Recorder:
         if t != len(self._rows):
             raise ValueError(f"Recorder received epoch {t} after {len(self._rows)} epochs; use a fresh Recorder per run")
         if self._mask is None:
-            self._mask = steps[0].neg_prob > 0  # all negatives carry positive probability at initialisation
+            self._mask = steps[0].negatives
         mask = self._mask
         big = torch.tensor(torch.inf, dtype=steps[0].neg_prob.dtype)
         row = []

@@ -180,3 +180,26 @@ def test_at_dimension_keeps_the_stage1_picture() -> None:
 def test_stage2_eps_is_validated(single) -> None:
     with pytest.raises(ValueError, match="eps"):
         stage2.kappa(single[1], 0.0)
+
+
+def test_recorder_negatives_come_from_the_labels_not_the_probabilities() -> None:
+    # large σ₀ in float32: some negatives' softmax probabilities underflow to exactly 0 at initialisation
+    config = SyntheticConfig(n=20, m=8, epochs=2, sigma0=0.1)
+    run, traj = record(config, "single", [0], dtype="float32")
+    assert np.array_equal(traj.negatives, traj.y[:, :, None] != traj.y[:, None, :])
+    assert np.isfinite(traj.h.neg_min).all() and np.isfinite(traj.h.neg_max).all()
+    assert (traj.h.neg_min <= traj.h.neg_max).all()
+
+
+def test_stage1_end_rejects_an_initialisation_past_stage_1() -> None:
+    config = SyntheticConfig(n=6, d=400, m=3, n_test=6, sigma0=1.5, tau=200.0, epochs=3)
+    _, traj = record(config, "single", [0])
+    assert theory.t1_single(config) < 0
+    with pytest.raises(ValueError, match="sigma0"):
+        stage1.stage1_end(traj)
+
+
+def test_lemma_d4_checks_the_printed_41_and_the_form_the_one_step_bounds_give(multi) -> None:
+    checks = stage1.lemma_d4(multi[1])
+    assert [c.part for c in checks] == ["A, Ã", "(41)", "(42)", "(41) from the one-step bounds"]
+    assert "qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾)" in checks[1].bound and "qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾)" in checks[3].bound

@@ -82,3 +82,9 @@ def test_divergence_names_the_epoch() -> None:
     config = SyntheticConfig(n=10, d=30, m=4, n_test=10, sigma0=1.0, tau=1e-3, lr=1e3, epochs=50)
     with pytest.raises(mmcl.TrainingDiverged, match=r"non-finite at epoch \d+"):
         mmcl.train(config, "single", seeds=1)
+
+
+@pytest.mark.parametrize("field, value, match", [("sigma0", 0.0, "sigma0 must be > 0"), ("nu_angle", 180.0, "nu_angle must be 0 when d < 2")])
+def test_degenerate_configs_are_rejected(field: str, value: float, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        SyntheticConfig(**{field: value, "d": 1 if field == "nu_angle" else 10})
