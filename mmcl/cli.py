@@ -13,6 +13,7 @@ Every error is reported as one line on stderr with exit status 2.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 
@@ -50,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
+    args.invocation = "python -m mmcl " + " ".join(shlex.quote(w) for w in words)  # recorded with the results
     try:
         COMMANDS[args.command][1](args)
     except (ValueError, CliError, OSError, TrainingDiverged) as exc:

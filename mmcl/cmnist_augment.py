@@ -54,7 +54,7 @@ def hue_rotation(angle: torch.Tensor) -> torch.Tensor:
     return cos * torch.eye(3, device=angle.device) + sin * cross + (1 - cos) * torch.outer(k, k)
 
 
-def colour_jitter(rgb: torch.Tensor, generator: torch.Generator, strength: float = 1.0) -> torch.Tensor:
+def colour_jitter(rgb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """SimCLR's colour distortion (see the module docstring) of colours ``rgb (B, 3)`` in ``[0, 1]``; draws from ``generator``."""
     batch = rgb.shape[:-1]
 
@@ -62,9 +62,9 @@ def colour_jitter(rgb: torch.Tensor, generator: torch.Generator, strength: float
         return low + (high - low) * torch.rand(batch, generator=generator)
 
     apply = torch.rand(batch, generator=generator) < 0.8
-    brightness = uniform(1 - 0.8 * strength, 1 + 0.8 * strength)
-    saturation = uniform(1 - 0.8 * strength, 1 + 0.8 * strength)
-    angle = uniform(-0.2 * strength, 0.2 * strength) * 2 * math.pi
+    brightness = uniform(0.2, 1.8)  # SimCLR's strength 1: factors 1 ± 0.8, hue ± 0.2 of a turn
+    saturation = uniform(0.2, 1.8)
+    angle = uniform(-0.2, 0.2) * 2 * math.pi
     grey_scale = torch.rand(batch, generator=generator) < 0.2
     jittered = rgb * brightness[..., None]
     grey = jittered.mean(-1, keepdim=True)

@@ -24,9 +24,9 @@ values, so ``torch.load(path, weights_only=True)`` reads them; ``resume=True`` c
 
 from __future__ import annotations
 
+import io
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -37,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .atomic import write_bytes
 from .cmnist_augment import colour_jitter, shift
 from .cmnist_models import BatchedLinear, BatchedMLP, clip_loss, nt_xent
 from .colored_mnist import CLASSES, PALETTE, ColoredMNIST, colored_mnist, colourise
@@ -216,15 +217,9 @@ def embed_images(encoder: BatchedMLP, digits: torch.Tensor, colours: torch.Tenso
 
 
 def _atomic_save(payload: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_bytes(path, buffer.getvalue())
 
 
 def _load_checkpoint(path: Path, config: CMNISTConfig, mode: str, seeds: list[int], device: torch.device) -> dict[str, Any]:

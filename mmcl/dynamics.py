@@ -160,6 +160,8 @@ def multi_modal_terms(
 
 def single_modal_step(w: torch.Tensor, data: SyntheticData, tau: torch.Tensor) -> HalfStep:
     """Loss (eq. 6) and closed-form gradient (eq. 7) of the single-modal encoder ``w (R, m, d)``, for every run."""
+    if data.eps is None:
+        raise ValueError("single_modal_step needs data sampled for the single-modal setting (data.eps is None)")
     noise = noise_preactivation(w, data.xi)
     return single_modal_terms(
         data.y, signal_preactivation(w, data.mu), noise, noise + noise_preactivation(w, data.eps), tau, None, data.signal_keep

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import SyntheticConfig
-from .montecarlo import FailureRate, project, rademacher, sample_vectors
+from .montecarlo import FailureRate, check_delta, project, rademacher, sample_vectors
 from .verdicts import Check, Verdict
 
 __all__ = [
@@ -53,12 +53,8 @@ __all__ = [
 ]
 
 CHUNK = 4_000_000
-"""Doubles held at once by one batch of trials (about 32 MB): a batch has ``CHUNK // (k·(k+1))`` trials."""
-
-
-def _check_delta(delta: float) -> None:
-    if not (0 < delta < 1):
-        raise ValueError(f"delta must be in (0, 1), got {delta}")
+"""Doubles held at once by one batch of trials (about 32 MB): a batch of the Gaussian-vector lemmas has
+``CHUNK // (k·(min(d, k+1) + m))`` trials for ``k`` vectors."""
 
 
 def _check_trials(trials: int) -> None:
@@ -167,7 +163,7 @@ def lemma_b1(ratio: np.ndarray | None = None, samples: int = 200_000, seed: int 
 # --------------------------------------------------------------------------------------------------- B.2
 def dimension_b2(c: SyntheticConfig, delta: float = 0.1) -> float:
     """The dimension Lemma B.2 asks for: ``d ≥ (400n/(σ₀σ_ξ))·√(log(6n/δ)/(−π log(1 − δ²/(4m²))))``."""
-    _check_delta(delta)
+    check_delta(delta)
     return 400 * c.n / (c.sigma0 * c.sigma_xi) * math.sqrt(math.log(6 * c.n / delta) / (-math.pi * math.log1p(-(delta**2) / (4 * c.m**2))))
 
 
@@ -176,7 +172,7 @@ def lemma_b2(c: SyntheticConfig, delta: float = 0.1, trials: int = 20_000, seed:
 
     Only ``⟨w_r⁽⁰⁾, μ⟩ ~ N(0, σ₀²‖μ‖²)`` enters, so the check is exact at any ``d``.
     """
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     rng = np.random.default_rng(seed)
     proj = np.abs(rng.standard_normal((trials, c.m))) * c.sigma0 * c.mu_norm
@@ -189,7 +185,7 @@ def lemma_b2(c: SyntheticConfig, delta: float = 0.1, trials: int = 20_000, seed:
 # --------------------------------------------------------------------------------------------------- B.3
 def lemma_b3(n: int, delta: float = 0.1, trials: int = 20_000, seed: int = 0) -> ProbabilityCheck:
     """Lemma B.3: both label counts lie in ``n/2 ± √(n/2·log(4/δ))``."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
@@ -231,7 +227,7 @@ def _collect(c: SyntheticConfig, trials: int, seed: int, with_eps: bool, events)
 # --------------------------------------------------------------------------------------------------- B.4, B.5
 def lemma_b4(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: int = 0) -> ProbabilityCheck:
     """Lemma B.4 (all ``r``, ``i``): the five bounds on ``⟨w_r⁽⁰⁾, μ⟩``, ``⟨w_r⁽⁰⁾, ξ_i⟩``, ``⟨w_r⁽⁰⁾, ε_i⟩``."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     s0, L8m, L8mn = c.sigma0, math.log(8 * c.m / delta), math.log(8 * c.m * c.n / delta)
     sd = math.sqrt(c.d)
@@ -250,7 +246,7 @@ def lemma_b4(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: i
 
 def lemma_b5(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: int = 0) -> ProbabilityCheck:
     """Lemma B.5 (all ``i``, ``i' ≠ i``): norms and cross inner products of ``ξ``, ``ε`` and ``μ``."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     sx, se, d, n = c.sigma_xi, c.sigma_eps, c.d, c.n
     Ln2, Ln = math.log(6 * n**2 / delta), math.log(6 * n / delta)
@@ -275,7 +271,7 @@ def lemma_b5(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: i
 def dimension_c6(c: SyntheticConfig, delta: float = 0.1, constant: float = 300.0) -> float:
     """The dimension of Lemma C.6, ``d ≥ √(K·log(6n²/δ)/(−log(1 − δ²/4n²)·π σ₀²σ_ξ²))`` with ``K = 300`` as
     printed. Its own proof (Lemma B.1 with threshold ``150√(log(6n²/δ)/d)``) needs ``K = 2·150² = 45000``."""
-    _check_delta(delta)
+    check_delta(delta)
     L = math.log(6 * c.n**2 / delta)
     return math.sqrt(constant * L / (-math.log1p(-(delta**2) / (4 * c.n**2)) * math.pi * c.sigma0**2 * c.sigma_xi**2))
 
@@ -286,7 +282,7 @@ def lemma_c6(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
     Also the threshold with the extra factor ``n`` that the proof uses (NOTES §10 item 6). Every neuron counts as
     one trial of the per-neuron event.
     """
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     thr = 150 * math.sqrt(math.log(6 * c.n**2 / delta) / c.d)
 
@@ -324,7 +320,7 @@ def positive_part_sum_bound(xi: np.ndarray, members: np.ndarray, classes: np.nda
 
 def lemma_c8(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: int = 0) -> ProbabilityCheck:
     """Lemma C.8 (all ``r``): ``|#{i : y_i = 1, ⟨w_r⁽⁰⁾,ξ_i⟩ > 0} − n/4| ≤ √(n/2·log(4/δ))``."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     half = math.sqrt(c.n / 2 * math.log(4 / delta))
 
@@ -338,7 +334,7 @@ def lemma_c8(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: i
 def lemma_c9(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:
     """Lemma C.9 (all ``r``, both classes): ``B_{r,±}⁽⁰⁾ ≤ σ₀σ_ξ√(dn)(1 + √(log(1/δ)/2))``, and our corrected bound
     (:func:`positive_part_sum_bound`)."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     printed = c.sigma0 * c.sigma_xi * math.sqrt(c.d * c.n) * (1 + math.sqrt(math.log(1 / delta) / 2))
 
@@ -362,7 +358,7 @@ def lemma_c9(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
 def lemma_c10(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0, constant: float = 1.0) -> ProbabilityCheck:
     """Lemma C.10 with ``C = constant``, reading "for all ``r``" (the ``(δ/m)²`` term), each sample ``i`` one trial:
     ``|⟨w_r⁽⁰⁾,ξ_i⟩| > C·B_{r,±}⁽⁰⁾/n``."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     if constant <= 0:
         raise ValueError(f"constant must be > 0, got {constant}")
@@ -382,7 +378,7 @@ def lemma_c12(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: 
     """Lemma C.12 (all ``i``): ``(1/m)Σ_{r: ⟨w_r⁽⁰⁾,ξ_i⟩>0} Ψ_{r,i}⁽⁰⁾ ≥ 0.2σ₀σ_ξ√d`` for ``y_i = 1``, and for
     ``y_i = −1`` the printed ``(1/m)Σ_{r: ⟨w_r⁽⁰⁾,ξ_i⟩<0} Φ_{r,i}⁽⁰⁾`` (negative by construction) and the corrected
     sum over ``⟨w_r⁽⁰⁾,ξ_i⟩ > 0``."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     target = 0.2 * c.sigma0 * c.sigma_xi * math.sqrt(c.d)
 
@@ -431,7 +427,7 @@ def _cross_totals(y, w_xi, w_xi_t, s: float) -> np.ndarray:
 def lemma_d5(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:
     """Lemma D.5 (all ``r``): ``B_{r,+,+}⁽⁰⁾, B_{r,−,+}⁽⁰⁾`` and their modality-2 twins ``≤ ½σ₀σ_ξ√(dn)(1 + √(log(1/δ)/2))``,
     and the corrected bound of :func:`positive_part_sum_bound`."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     printed = 0.5 * c.sigma0 * c.sigma_xi * math.sqrt(c.d * c.n) * (1 + math.sqrt(math.log(1 / delta) / 2))
 
@@ -455,13 +451,13 @@ def lemma_d5(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
 
 def dimension_d6(c: SyntheticConfig, delta: float = 0.1) -> float:
     """The dimension of Lemma D.6: ``d ≥ 300√2·n³ log(6n²/δ)/(σ₀σ_ξ√π·log(1/(1 − (δ/m)²)))``."""
-    _check_delta(delta)
+    check_delta(delta)
     return 300 * math.sqrt(2) * c.n**3 * math.log(6 * c.n**2 / delta) / (c.sigma0 * c.sigma_xi * math.sqrt(math.pi) * math.log(1 / (1 - (delta / c.m) ** 2)))
 
 
 def lemma_d6(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:
     """Lemma D.6 (all ``r``, both modalities): ``B_{r,+,+}⁽⁰⁾ > 150√(log(6n²/δ)/d)·n²``."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     thr = 150 * math.sqrt(math.log(6 * c.n**2 / delta) / c.d) * c.n**2
 
@@ -475,7 +471,7 @@ def lemma_d6(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
 def lemma_d7(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:
     """Lemma D.7, reading "for all ``r``" (the ``(δ/m)²`` term), each sample ``i`` one trial:
     ``|⟨w_r⁽⁰⁾,ξ_i⟩| > B_{r,+,+}⁽⁰⁾/n`` (and the modality-2 twin)."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
 
     def events(y, xi, w_xi, xi_t, w_xi_t, w_mu, w_mu_t):
@@ -492,7 +488,7 @@ def lemma_d10(c: SyntheticConfig, delta: float = 0.1, trials: int = 20_000, seed
 
     Only ``⟨w_r⁽⁰⁾,μ⟩ ~ N(0, σ₀²‖μ‖²)`` and ``⟨w̃_r⁽⁰⁾,μ̃⟩ ~ N(0, σ₀²‖μ̃‖²)`` enter (exact at any ``d``).
     """
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((trials, c.m)) * c.sigma0 * c.mu_norm
@@ -536,7 +532,7 @@ def class_total_mean(c: SyntheticConfig) -> float:
 
 def class_total_scaling(c: SyntheticConfig, ns: list[int], delta: float = 0.1, trials: int = 100, seed: int = 0) -> ClassTotalScaling:
     """Lemma C.9 (and C.10) at the sizes of ``c`` for each ``n`` in ``ns`` (exact Monte Carlo, ``trials`` per ``n``)."""
-    _check_delta(delta)
+    check_delta(delta)
     _check_trials(trials)
     unit = c.sigma0 * c.sigma_xi * math.sqrt(c.d)
     out: dict[str, list] = {k: [] for k in ("mean", "printed", "corrected", "one", "all", "fixed", "c10")}

@@ -65,6 +65,8 @@ def single_modal_loss(w: torch.Tensor, data: SyntheticData, tau: float | torch.T
     ``data.signal_keep`` is 0), negatives the opposite-label training samples. Only the anchor's branch carries
     gradient (stop-gradient of eq. 4).
     """
+    if data.eps is None:
+        raise ValueError("single_modal_loss needs data sampled for the single-modal setting (data.eps is None)")
     mask = negative_mask(data.y)
     a = signal_activation(signal_preactivation(w, data.mu), data.y)  # (R, m, n)
     p = torch.relu(noise_preactivation(w, data.xi))
@@ -86,6 +88,8 @@ def multi_modal_loss(
     ``W̃`` its gradient, so the loss decomposes as ``L_S(W) + L_S(W̃)`` (Appendix D.2). The modality-2 signal
     patches carry the labels ``ỹ`` (``data.labels_tilde``, equal to ``y`` in the paper); negatives are those of ``y``.
     """
+    if data.xi_tilde is None:
+        raise ValueError("multi_modal_loss needs data sampled for the multi-modal setting (data.xi_tilde is None)")
     if data.xi.shape[:2] != data.xi_tilde.shape[:2]:
         raise ValueError(
             f"the two modalities must hold the same runs and samples, got {tuple(data.xi.shape[:2])} "

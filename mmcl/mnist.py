@@ -26,7 +26,6 @@ import io
 import json
 import os
 import tarfile
-import tempfile
 import urllib.request
 import warnings
 import zlib
@@ -34,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from .atomic import write_bytes
 
 __all__ = [
     "load_mnist",
@@ -111,18 +112,6 @@ def _candidates(folder: Path, name: str) -> list[Path]:
     """Existing files in ``folder`` that may hold ``name``: raw or ``.gz``, hyphenated or dotted (``x.idx3-ubyte``)."""
     dotted = name.replace("-idx", ".idx")
     return [p for s in (name, name + ".gz", dotted, dotted + ".gz") if (p := folder / s).is_file()]
-
-
-def _atomic_write(target: Path, content: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _fetch(url: str) -> bytes:
@@ -215,7 +204,7 @@ def mnist_file(name: str, *, download: bool = True) -> bytes:
             except (OSError, ValueError, KeyError, tarfile.TarError) as exc:
                 tried.append(f"{label}: {exc}")
                 continue
-            _atomic_write(cache / (name + ".gz" if raw[:2] == b"\x1f\x8b" else name), raw)
+            write_bytes(cache / (name + ".gz" if raw[:2] == b"\x1f\x8b" else name), raw)
             return _decompress(raw)
     raise MNISTNotFoundError(
         f"could not obtain the MNIST file {name}. Tried, in order: " + " | ".join(tried) + ". "

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["sample_vectors", "project", "FailureRate", "rademacher"]
+__all__ = ["sample_vectors", "project", "FailureRate", "rademacher", "check_delta"]
+
+
+def check_delta(delta: float) -> None:
+    """Raise ``ValueError`` unless the failure probability ``delta`` of a high-probability statement is in ``(0, 1)``."""
+    if not (0 < delta < 1):
+        raise ValueError(f"delta must be in (0, 1), got {delta}")
 
 
 def _check_positive_int(name: str, value: int, low: int = 1) -> None:
@@ -120,8 +126,7 @@ class FailureRate:
 
     def consistent_with(self, delta: float) -> bool:
         """``True`` unless the data show, at 95% confidence, a failure probability above ``delta``."""
-        if not (0 < delta < 1):
-            raise ValueError(f"delta must be in (0, 1), got {delta}")
+        check_delta(delta)
         return self.low <= delta
 
     def __str__(self) -> str:

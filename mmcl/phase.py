@@ -1,13 +1,12 @@
 """Analysis of sweep results (chapter 11): accuracy surfaces, the single/multi gap, and the phase diagram.
 
-The rows come from :meth:`mmcl.sweep.SweepResults.table` (or from :func:`rows_from_runs` for runs trained in a
-notebook): one row per grid point and mode, holding the point's coordinates and per-seed arrays of results.
+The rows come from :meth:`mmcl.sweep.SweepResults.table`: one row per grid point and mode, holding the point's coordinates and per-seed arrays of results.
 Single- and multi-modal runs of the same seed share the modality-1 data and the initial ``W``
 (:mod:`mmcl.data`), so the gap *multi − single* is computed seed by seed (a paired difference) before averaging.
 
-The theory's boundaries drawn on the phase diagram (NOTES §5): Assumption 4.1(7) ``C_μ ≥ 2.66``; the window
-``n·SNR² ∈ [1.7, 1.8]`` in which both scale-gap proofs (Lemmas 5.2 and 5.4) go through with the paper's
-constants, and more precisely the region ``n·SNR² ≤ 1.8``, ``C_μ·n·SNR² ≥ 4.51`` of :func:`mmcl.theory.n_snr2_window`;
+The theory's boundaries drawn on the phase diagram (NOTES §5): Assumption 4.1(7) ``C_μ ≥ 2.66``; the region
+``n·SNR² ≤ 1.8``, ``C_μ·n·SNR² ≥ 4.51`` in which both scale-gap proofs (Lemmas 5.2 and 5.4) go through with the
+paper's constants (:func:`mmcl.theory.n_snr2_window`: the window ``[4.51/C_μ, 1.8]``, ``[1.7, 1.8]`` at ``C_μ = 2.66``);
 and the experiment's ``n·SNR² = 1.25`` (Figure 1, ``C_μ = 3``).
 """
 
@@ -28,12 +27,10 @@ __all__ = [
     "Surface",
     "select",
     "surface",
-    "rows_from_runs",
     "phase_diagram",
     "line_panel",
     "spread_at_equal",
     "crossing",
-    "first_at_least",
     "unequal_modalities_figure",
     "augmentation_figure",
     "richer_model_figure",
@@ -44,8 +41,8 @@ __all__ = [
 
 C_MU_THEORY = 2.66
 """Assumption 4.1(7): the second modality is at least 2.66 times stronger."""
-WINDOW = (1.7, 1.8)
-"""The joint ``n·SNR²`` window of the two scale-gap proofs at ``C_μ = 2.66`` (NOTES §5.2)."""
+WINDOW = n_snr2_window(C_MU_THEORY)
+"""The joint ``n·SNR²`` window of the two scale-gap proofs at ``C_μ = 2.66``, about ``[1.70, 1.80]`` (NOTES §5.2)."""
 EXPERIMENT = (1.25, 3.0)
 """Figure 1's ``(n·SNR², C_μ)``."""
 
@@ -131,26 +128,6 @@ def surface(rows: Sequence[Mapping[str, Any]], x: str, y: str | None = None, met
     return Surface(x, y, np.asarray(xs), np.asarray(ys, dtype=object), values, metric)
 
 
-def rows_from_runs(runs: Iterable[Any], point_of: Any) -> list[dict[str, Any]]:
-    """Rows like :meth:`~mmcl.sweep.SweepResults.table` from :class:`~mmcl.trainer.Run` objects trained directly.
-
-    ``point_of(config)`` gives the coordinates of a configuration (e.g. ``lambda c: {"n_snr2": …}``). Each run's
-    configurations are grouped, so one batched run may hold many grid points.
-    """
-    rows = []
-    for run in runs:
-        groups: dict[Any, list[int]] = {}
-        for k, c in enumerate(run.configs):
-            groups.setdefault(c, []).append(k)
-        for config, index in groups.items():
-            rows.append({**point_of(config), "mode": run.mode, "status": "ok",
-                         "test_accuracy": run.test_accuracy[index],
-                         "final_train_loss": run.history["train_loss"][index, -1],
-                         "signal_learning": run.history["signal_learning"][index, -1],
-                         "noise_memorization": run.history["noise_memorization"][index, -1]})
-    return rows
-
-
 def _position(grid: np.ndarray, value: float) -> float:
     """Where ``value`` falls on a categorical axis whose cell ``k`` is centred at ``k`` (log-linear in between)."""
     g = np.log(grid.astype(float))
@@ -200,7 +177,7 @@ def phase_diagram(s: Surface, title: str | None = None) -> plt.Figure:
             ax.plot(ii, jj + 0.3, ".", color="black", ms=3)
         ax.axhline(py(C_MU_THEORY) - 0.5, color="black", ls="--", lw=1.2, label="$C_\\mu \\geq 2.66$ (Assumption 4.1)")
         ax.axvspan(px(WINDOW[0]), px(WINDOW[1]), facecolor="none", edgecolor="black", hatch="///", lw=0.0,
-                   label="proof window $n\\cdot$SNR$^2 \\in$ [1.7, 1.8]")
+                   label="proof window at $C_\\mu = 2.66$: $n\\cdot$SNR$^2 \\in$ [1.7, 1.8]")
         ax.axvline(px(EXPERIMENT[0]), color="grey" if key == "gap" else "white", ls=":", lw=1.5,
                    label="experiment: $n\\cdot$SNR$^2$ = 1.25")
         ax.plot([px(v) for v in curve_x], [py(product / v) for v in curve_x], color="orange", lw=1.8,
@@ -257,9 +234,16 @@ def spread_at_equal(s: Surface, key: str, combine: Any) -> tuple[float, int]:
 
 
 def crossing(x: Sequence[float], y: Sequence[float], log: bool = True) -> float:
-    """The first ``x`` where the piecewise-linear curve ``y(x)`` (in ``log x`` when ``log``) crosses zero upwards."""
+    """The first ``x`` where the piecewise-linear curve ``y(x)`` (in ``log x`` when ``log``) crosses zero upwards.
+
+    The values of ``x`` must be distinct (average ``y`` over repeated ``x`` first): with ties the curve is not defined.
+    """
     xs = np.log(np.asarray(x, float)) if log else np.asarray(x, float)
     ys = np.asarray(y, float)
+    if xs.shape != ys.shape or xs.ndim != 1:
+        raise ValueError(f"x and y must be 1-d and of equal length, got shapes {xs.shape} and {ys.shape}")
+    if np.unique(xs).size != xs.size:
+        raise ValueError("x must hold distinct values; average y over repeated x first")
     order = np.argsort(xs)
     xs, ys = xs[order], ys[order]
     for k in range(len(xs) - 1):
@@ -267,15 +251,6 @@ def crossing(x: Sequence[float], y: Sequence[float], log: bool = True) -> float:
             value = xs[k] + (xs[k + 1] - xs[k]) * (-ys[k]) / (ys[k + 1] - ys[k])
             return float(np.exp(value) if log else value)
     raise ValueError("the curve does not cross zero from below")
-
-
-def first_at_least(x: Sequence[float], y: Sequence[float], level: float) -> float:
-    """The smallest ``x`` at which ``y ≥ level`` (``ValueError`` if it never is)."""
-    xs, ys = np.asarray(x, float), np.asarray(y, float)
-    hits = xs[ys >= level]
-    if hits.size == 0:
-        raise ValueError(f"the values never reach {level}")
-    return float(hits.min())
 
 
 def _single_band(ax: plt.Axes, values: np.ndarray, label: str = "single-modal") -> None:
@@ -354,7 +329,7 @@ def augmentation_figure(gaussian: Surface, mask: Surface, gaussian_loss: Surface
     loss.axhline(0.05, color="grey", ls=":", lw=1, label="0.05")
     loss.set_yscale("log")
     loss.set_xlabel("masking: rate $p$")
-    loss.set_ylabel("training loss after 200 epochs")
+    loss.set_ylabel("final training loss")
     loss.set_title("The cost: positives that agree less", fontsize=10)
     loss.legend(fontsize=8, loc="upper left")
     loss.grid(True, alpha=0.3)

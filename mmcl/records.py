@@ -11,38 +11,20 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import write_text
 from .trainer import Run
 
 __all__ = ["write_json", "read_json", "synthetic_record", "provenance"]
 
 
 def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Write ``payload`` as JSON atomically (temporary file + rename); returns the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=1, allow_nan=False)
-            fh.write("\n")
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the permissions of a plain open()
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Write ``payload`` as JSON atomically (:mod:`mmcl.atomic`); NaN and infinities are refused. Returns the path."""
+    return write_text(path, json.dumps(payload, indent=1, allow_nan=False) + "\n")
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

@@ -18,7 +18,12 @@ __all__ = ["augmented_snr", "empirical_snr", "noise_cosine"]
 
 
 def augmented_snr(config: SyntheticConfig) -> float:
-    """Population SNR of the augmented view ``x̂ = [yμ, ξ + ε]`` (eq. 5): ``‖μ‖ / (√(σ_ξ² + σ_ε²)·√d)``."""
+    """Population SNR of the augmented view ``x̂ = [yμ, ξ + ε]`` (eq. 5): ``‖μ‖ / (√(σ_ξ² + σ_ε²)·√d)``.
+
+    Defined for the paper's Gaussian augmentation only (``config.augmentation == "gaussian"``).
+    """
+    if config.augmentation != "gaussian":
+        raise ValueError(f"augmented_snr is defined for augmentation='gaussian', got {config.augmentation!r}")
     scale = math.hypot(config.sigma_xi, config.sigma_eps)
     return config.mu_norm / (scale * math.sqrt(config.d)) if scale > 0 else math.inf
 

@@ -29,7 +29,6 @@ from .verdicts import Check, Verdict
 __all__ = [
     "stage1_end",
     "signal_sets",
-    "noise_sets",
     "signal_strength",
     "noise_strength",
     "class_totals",
@@ -77,11 +76,6 @@ def stage1_end(traj: Trajectory) -> int:
 def signal_sets(trace: EncoderTrace) -> tuple[np.ndarray, np.ndarray]:
     """``(U₊, U₋)``: boolean ``(R, T+1, m)``, neurons with ``⟨w_r⁽ᵗ⁾, μ⟩ > 0`` resp. ``< 0``."""
     return trace.signal > 0, trace.signal < 0
-
-
-def noise_sets(trace: EncoderTrace) -> tuple[np.ndarray, np.ndarray]:
-    """``(I₊, I₋)``: boolean ``(R, T+1, m, n)``, pairs with ``⟨w_r⁽ᵗ⁾, ξ_i⟩ > 0`` resp. ``< 0``."""
-    return trace.noise > 0, trace.noise < 0
 
 
 def signal_strength(trace: EncoderTrace) -> np.ndarray:
@@ -669,13 +663,14 @@ def lemma_5_4(traj: Trajectory, delta: float = 0.1) -> list[Check]:
     c, t1 = traj.config, stage1_end(traj)
     psi = float(np.maximum(noise_strength(traj.h)[:, t1], 0).max())
     rho = float(np.abs(traj.h.rho[:, t1]).max())
-    bound = math.sqrt(24 * math.log(8 * c.m * c.n / delta)) * math.sqrt(c.sigma0 * c.sigma_xi * math.sqrt(c.d) / c.mu_norm)
+    bound = theory.lemma_5_4_noise_bound(c, delta)
     gmax = float(traj.h.gamma[:, t1].max())
     return [
         Check(
             "5.4", Verdict.HOLDS if psi <= bound else Verdict.FAILS,
             f"max Ψ = {psi:.3f}, max |ρ| = {rho:.3f} = {rho * math.sqrt(c.n):.1f}/√n at T₁ = {t1}",
-            f"{bound:.3g} (the proof's bound)", "the Õ hides a factor of about 30 at these sizes", _sizes(traj), "noise",
+            f"{bound:.3g} (the proof's bound)", f"read as 1/√n, the Õ would have to hide a factor of {rho * math.sqrt(c.n):.0f}",
+            _sizes(traj), "noise",
         ),
         Check(
             "5.4", Verdict.HOLDS if gmax >= 1 else Verdict.FAILS, f"max_r γ_r = {gmax:.3f} at T₁ = {t1}", "≥ 1 (Ω(1))",

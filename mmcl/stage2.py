@@ -18,15 +18,16 @@ its signal part ``h_r(yν)`` and noise part ``h_r(ζ)`` (C.3/D.3: one dominates 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .encoder import noise_preactivation, signal_activation, signal_preactivation
-from .stage1 import stage1_end
+from .stage1 import _sizes, first_failure, stage1_end
 from .trainer import Run
-from .trajectory import EncoderTrace, Trajectory
+from .trajectory import Trajectory
 from .verdicts import Check, Verdict
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "distance_sq",
     "descent_terms",
     "descent_violations",
+    "EPS_GRID",
     "margins",
     "gradient_ratio",
     "alpha",
@@ -58,11 +60,6 @@ __all__ = [
 def _check_eps(eps: float) -> None:
     if not (0 < eps < 1):
         raise ValueError(f"eps must be in (0, 1), got {eps}")
-
-
-def _sizes(traj: Trajectory) -> str:
-    c = traj.config
-    return f"n={c.n}, d={c.d}, m={c.m}, {traj.runs} run(s), {traj.mode}-modal"
 
 
 def _too_short(traj: Trajectory, lemma: str, part: str = "") -> Check | None:
@@ -110,7 +107,11 @@ def descent_terms(traj: Trajectory, eps: float) -> tuple[np.ndarray, np.ndarray]
     return drop, eta * loss[:, :-1] - len(traj.encoders) * eta * eps
 
 
-def descent_violations(traj: Trajectory, eps_grid: np.ndarray) -> np.ndarray:
+EPS_GRID = (0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+"""Target losses ``ε`` at which the chapters scan the descent inequality of Lemmas C.17 and D.14."""
+
+
+def descent_violations(traj: Trajectory, eps_grid: Sequence[float] = EPS_GRID) -> np.ndarray:
     """For every ``ε`` of the grid, the fraction of steps ``t ∈ [T₁, T*)`` at which the descent inequality of
     Lemma C.17 (single) or D.14 (multi) fails; ``W*`` moves with ``ε`` through ``κ = 2τ log(2M/ε)``."""
     t1 = stage1_end(traj)
@@ -203,7 +204,7 @@ def lemma_c13(traj: Trajectory) -> Check:
 def _gradient_check(traj: Trajectory, lemma: str) -> Check:
     """The ``O(·)`` constant is unspecified; the checkable content is that ``‖∇L‖²/L`` stays bounded as ``L → 0``:
     the ratio over the last quarter of the run must not exceed its maximum over the first half."""
-    worst_late, worst_early, top = 0.0, math.inf, 0.0
+    worst_late, top = 0.0, 0.0
     t = traj.epochs
     for k in range(len(traj.encoders)):
         ratio = gradient_ratio(traj, k)
@@ -269,8 +270,8 @@ def _margin_check(traj: Trajectory, lemma: str, eps: float) -> list[Check]:
         f0_bad, fj_bad = f0_bad + int(b0.sum()), fj_bad + int(bj.sum())
         f0_all, fj_all = f0_all + f0.size, fj_all + int(neg.sum())
         f0_min, fj_max = min(f0_min, float(f0.min())), max(fj_max, float(fj[neg].max()))
-        first0 = first0 if first0 >= 0 or not b0.any() else t1 + first_epoch(b0)
-        firstj = firstj if firstj >= 0 or not bj.any() else t1 + first_epoch(bj)
+        first0 = first0 if first0 >= 0 or not b0.any() else t1 + first_failure(b0)
+        firstj = firstj if firstj >= 0 or not bj.any() else t1 + first_failure(bj)
     return [
         Check(
             lemma, Verdict.HOLDS if f0_bad == 0 else Verdict.FAILS,
@@ -283,12 +284,6 @@ def _margin_check(traj: Trajectory, lemma: str, eps: float) -> list[Check]:
             f"ε = {eps:g}", _sizes(traj), "F_j",
         ),
     ]
-
-
-def first_epoch(violated: np.ndarray) -> int:
-    """First index along axis 1 at which ``violated`` holds anywhere (−1 when never)."""
-    v = np.asarray(violated, dtype=bool).reshape(violated.shape[0], violated.shape[1], -1).any((0, 2))
-    return int(v.argmax()) if v.any() else -1
 
 
 def lemma_c16(traj: Trajectory, eps: float) -> list[Check]:
@@ -310,9 +305,11 @@ def _descent_check(traj: Trajectory, lemma: str, eps: float) -> Check:
     drop, target = drop[:, t1:], target[:, t1:]
     bad = drop < target
     slack = float((drop - target).min())
+    k = 1 if traj.mode == "single" else 2
     return Check(
         lemma, Verdict.HOLDS if not bad.any() else Verdict.FAILS,
-        f"{int(bad.sum())} of {bad.size} steps violate; smallest slack {slack:.2e}", "drop ≥ η(L − kε) on [T₁, T*)",
+        f"{int(bad.sum())} of {bad.size} steps violate; the distance to W* grows in {int((drop < 0).sum())}; "
+        f"smallest slack {slack:.2e}", f"drop ≥ η(L − {'' if k == 1 else k}ε) on [T₁, T*)",
         f"ε = {eps:g}", _sizes(traj),
     )
 

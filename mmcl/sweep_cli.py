@@ -8,7 +8,6 @@ command again after an interruption finishes the sweep.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 
 from .sweep import load_grid, run_sweep
@@ -26,7 +25,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_sweep_command(args: argparse.Namespace) -> None:
     grid = load_grid(args.grid)
-    command = "python -m mmcl " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None
+    command = args.invocation
     summary = run_sweep(grid, args.out, device=args.device, batch_runs=args.batch_runs, progress=not args.quiet, command=command)
     if not args.quiet:
         note = " (a truncated last line was cut off)" if summary.repaired else ""

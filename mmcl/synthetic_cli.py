@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import shlex
+import io
 import sys
 from pathlib import Path
 
+from .atomic import write_bytes
 from .config import SyntheticConfig
 from .records import synthetic_record, write_json
 from .trainer import train
@@ -60,7 +61,7 @@ def _train_modes(args: argparse.Namespace, modes: tuple[str, ...], min_seeds: in
     if args.seeds < min_seeds:
         raise ValueError(f"--seeds must be >= {min_seeds}, got {args.seeds}")
     config = _config(args)
-    command = "python -m mmcl " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None
+    command = args.invocation
     runs = [train(config, mode, args.seeds, device=args.device, dtype=args.dtype, progress=not args.quiet) for mode in modes]
     return synthetic_record(runs, command)
 
@@ -82,7 +83,7 @@ def run_figure1(args: argparse.Namespace) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     fig = figure1(record)
-    tmp = out / ".figure1.png.tmp"
-    fig.savefig(tmp, dpi=150, bbox_inches="tight", format="png")
-    tmp.replace(out / "figure1.png")
+    png = io.BytesIO()
+    fig.savefig(png, dpi=150, bbox_inches="tight", format="png")
+    write_bytes(out / "figure1.png", png.getvalue())
     write_json(out / "figure1.json", record)

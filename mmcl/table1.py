@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import write_text
 from .cmnist_train import SIZES, _seed_list, train_cmnist
 from .records import provenance, write_json
 
@@ -106,14 +107,8 @@ def table1(
     }
     if folder is not None:
         write_json(folder / "table1.json", record)
-        _write_text(folder / "table1.md", markdown(record))
+        write_text(folder / "table1.md", markdown(record))
     return record
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def markdown(record: dict[str, Any]) -> str:

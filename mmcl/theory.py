@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from .config import SyntheticConfig
+from .montecarlo import check_delta
 
 __all__ = [
     "Clause",
@@ -22,16 +23,12 @@ __all__ = [
     "noise_rate_multi",
     "t1_single",
     "t1_multi",
+    "lemma_5_4_noise_bound",
     "n_snr2_window",
     "assumption_4_1",
     "proof_conditions",
     "format_clauses",
 ]
-
-
-def _check_delta(delta: float) -> None:
-    if not (0 < delta < 1):
-        raise ValueError(f"delta must be in (0, 1), got {delta}")
 
 
 def signal_rate_single(c: SyntheticConfig) -> float:
@@ -66,6 +63,14 @@ def t1_multi(c: SyntheticConfig) -> float:
     if c.mu_norm == 0:
         raise ValueError("T₁ of Lemma 5.4 needs mu_norm > 0")
     return math.log(20 / (c.sigma0 * c.mu_norm)) / math.log(signal_rate_multi(c))
+
+
+def lemma_5_4_noise_bound(c: SyntheticConfig, delta: float = 0.1) -> float:
+    """The explicit form of Lemma 5.4's ``Õ(1/√n)`` noise bound in its proof: ``max Ψ⁽ᵀ¹⁾ ≤ √(24 log(8mn/δ))·√(σ₀σ_ξ√d/‖μ‖)``."""
+    check_delta(delta)
+    if c.mu_norm == 0:
+        raise ValueError("the bound of Lemma 5.4 needs mu_norm > 0")
+    return math.sqrt(24 * math.log(8 * c.m * c.n / delta)) * math.sqrt(c.sigma0 * c.sigma_xi * math.sqrt(c.d) / c.mu_norm)
 
 
 def n_snr2_window(c_mu: float = 2.66) -> tuple[float, float]:
@@ -125,7 +130,7 @@ def assumption_4_1(c: SyntheticConfig) -> list[Clause]:
 
 def proof_conditions(c: SyntheticConfig, delta: float = 0.1) -> list[Clause]:
     """The explicit inequalities used inside the proofs (NOTES §5.2), at failure probability ``δ``."""
-    _check_delta(delta)
+    check_delta(delta)
     mu, s, d, n, m, s0 = c.mu_norm, c.sigma_xi, c.d, c.n, c.m, c.sigma0
     log = math.log
     b2 = 400 * n / (s0 * s) * math.sqrt(log(6 * n / delta) / (-math.pi * math.log1p(-(delta**2) / (4 * m**2))))

@@ -56,16 +56,6 @@ class EncoderTrace:
     gram: np.ndarray  # Gram matrix of [μ, ξ_1, …, ξ_n] (R, n+1, n+1)
     eps_noise: np.ndarray | None = None  # ⟨w_r, ε_i⟩ (R, T+1, m, n), single-modal only
 
-    @property
-    def mu_sq(self) -> np.ndarray:
-        """``‖μ‖²`` per run, ``(R,)``."""
-        return self.gram[:, 0, 0]
-
-    @property
-    def xi_sq(self) -> np.ndarray:
-        """``‖ξ_i‖²``, ``(R, n)``."""
-        return np.einsum("rii->ri", self.gram[:, 1:, 1:])
-
     def grad_norm_sq(self) -> np.ndarray:
         """``‖∇L_S(W⁽ᵗ⁾)‖_F²`` from the gradient coefficients and the Gram matrix, ``(R, T+1)``."""
         coef = np.concatenate([self.g[..., None], self.c], axis=3)  # (R, T+1, m, n+1)
@@ -158,6 +148,10 @@ class Recorder:
         """Assemble the record of ``run`` (the run this recorder was passed to)."""
         if not self._rows:
             raise ValueError("the recorder holds no epochs: pass it as callback= to mmcl.train first")
+        config = run.configs[0]
+        if config.label_agreement != 1 or config.augmentation != "gaussian":
+            raise ValueError("the trajectory analysis follows the paper's data model (label_agreement = 1, augmentation = "
+                             f"'gaussian'), got label_agreement={config.label_agreement}, augmentation={config.augmentation!r}")
         if "rho" not in run.history:
             raise ValueError('the run must be trained with record="coefficients"')
         epochs = run.configs[0].epochs

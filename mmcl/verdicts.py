@@ -1,6 +1,6 @@
 """Verdicts on the paper's lemmas: the result type of every numerical check, and the catalogue of all lemmas.
 
-Each check in :mod:`mmcl.concentration`, :mod:`mmcl.stage1` and :mod:`mmcl.stage2` returns a :class:`Check`: the
+Each check in :mod:`mmcl.init_lemmas`, :mod:`mmcl.stage1` and :mod:`mmcl.stage2` returns a :class:`Check`: the
 lemma's number, a one-line statement, what was measured, the bound it was held against and a :class:`Verdict`:
 
 * ``holds`` — the statement, read literally at the sizes checked, is true;

@@ -29,6 +29,7 @@ def test_synthetic_writes_the_documented_record(tmp_path: Path) -> None:
             assert len(r[key]) == 7
         assert 0.0 <= r["test_accuracy"] <= 1.0
     assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
+    assert record["provenance"]["command"] == "python -m mmcl synthetic --mode both --seeds 2 --out " + str(out) + " " + " ".join(SMALL)
 
 
 def test_single_mode_only(tmp_path: Path) -> None:

@@ -33,3 +33,18 @@ def test_read_json_reports_a_broken_file(tmp_path):
     broken.write_text("{", encoding="utf-8")
     with pytest.raises(ValueError, match="not a valid JSON file"):
         read_json(broken)
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
+    from mmcl import atomic
+
+    path = atomic.write_text(tmp_path / "t.md", "old\n")
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(atomic.os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        atomic.write_bytes(path, b"new\n")
+    assert path.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.md"]

@@ -307,3 +307,12 @@ def test_subset_train_grid_and_compare(tmp_path: Path) -> None:
     other = Grid.from_dict({"base": {**BASE, "tau": 0.3}, "grid": {"n_snr2": [2.0]}, "seeds": [0]})
     with pytest.raises(ValueError, match="holds no"):
         mmcl.sweep.compare(mmcl.sweep.train_grid(other, device="cpu"), results)
+
+
+def test_crossing_rejects_repeated_x_and_interpolates_in_log_x() -> None:
+    from mmcl.phase import crossing
+
+    with pytest.raises(ValueError, match="distinct"):
+        crossing([1.0, 2.0, 2.0, 4.0], [-1.0, -0.5, 0.5, 1.0])
+    assert crossing([1.0, 4.0], [-1.0, 1.0]) == pytest.approx(2.0)  # the geometric midpoint
+    assert crossing([1.0, 4.0], [-1.0, 1.0], log=False) == pytest.approx(2.5)

@@ -88,3 +88,27 @@ def test_divergence_names_the_epoch() -> None:
 def test_degenerate_configs_are_rejected(field: str, value: float, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         SyntheticConfig(**{field: value, "d": 1 if field == "nu_angle" else 10})
+
+
+def test_losses_name_the_missing_modality(tiny: SyntheticConfig) -> None:
+    from mmcl.dynamics import single_modal_step
+    from mmcl.losses import single_modal_loss
+
+    w = torch.zeros(1, tiny.m, tiny.d, dtype=torch.float64)
+    multi_only, single_only = sample(tiny, 0, ("multi",)), sample(tiny, 0, ("single",))
+    with pytest.raises(ValueError, match="single-modal setting"):
+        single_modal_loss(w, multi_only, 0.1)
+    with pytest.raises(ValueError, match="single-modal setting"):
+        single_modal_step(w, multi_only, torch.tensor([0.1], dtype=torch.float64))
+    with pytest.raises(ValueError, match="multi-modal setting"):
+        multi_modal_loss(w, w, single_only, 0.1)
+
+
+def test_tools_of_the_paper_model_refuse_its_generalisations() -> None:
+    from mmcl.snr import augmented_snr
+    from mmcl.trajectory import record
+
+    with pytest.raises(ValueError, match="augmentation='gaussian'"):
+        augmented_snr(SyntheticConfig(augmentation="mask"))
+    with pytest.raises(ValueError, match="label_agreement"):
+        record(SyntheticConfig(n=6, d=20, m=3, n_test=6, epochs=1, label_agreement=0.8), "multi", [0])
