@@ -11,8 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .init_lemmas import ProbabilityCheck
+from .stage2 import EmbeddingSplit
 
-__all__ = ["failure_rates", "growth", "THEORY", "MEASURED"]
+__all__ = ["failure_rates", "growth", "embedding_histogram", "THEORY", "MEASURED"]
 
 THEORY = dict(color="black", linestyle="--", linewidth=1.2)
 """Style of every predicted curve (rates, bounds, δ): dashed black."""
@@ -45,4 +46,13 @@ def growth(ax: plt.Axes, t: np.ndarray, measured: np.ndarray, start: float, rate
     ax.plot(t, start * rate ** np.asarray(t, dtype=np.float64), label=theory_label, **THEORY)
     ax.set_yscale("log")
     ax.set_xlabel("epoch t")
+    return ax
+
+
+def embedding_histogram(ax: plt.Axes, split: EmbeddingSplit) -> plt.Axes:
+    """Histograms (log density) of the test embedding's activations on the noise patch ``h_r(ζ)`` and on the signal
+    patch ``h_r(yν)`` (Appendices C.3 and D.3)."""
+    ax.hist(split.noise.ravel(), bins=50, alpha=0.6, density=True, label="noise patch h_r(ζ)")
+    ax.hist(split.signal.ravel(), bins=50, alpha=0.6, density=True, label="signal patch h_r(yν)")
+    ax.set_yscale("log")
     return ax

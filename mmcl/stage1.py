@@ -39,6 +39,7 @@ __all__ = [
     "positive_similarity",
     "fitted_rate",
     "first_failure",
+    "sign_flips",
     "sign_changes",
     "negative_crossings",
     "memorisation_time",
@@ -173,9 +174,14 @@ def first_failure(violated: np.ndarray) -> int:
     return int(v.argmax()) if v.any() else -1
 
 
+def sign_flips(trace: EncoderTrace) -> np.ndarray:
+    """The neurons whose ``⟨w_r⁽ᵗ⁾, μ⟩`` changes sign at some epoch (Lemma C.3), boolean ``(R, m)``."""
+    return (np.sign(trace.signal) != np.sign(trace.signal[:, :1])).any(1)
+
+
 def sign_changes(trace: EncoderTrace) -> np.ndarray:
     """Per run, the number of neurons whose ``⟨w_r⁽ᵗ⁾, μ⟩`` changes sign at some epoch (Lemma C.3), ``(R,)``."""
-    return (np.sign(trace.signal) != np.sign(trace.signal[:, :1])).any(1).sum(1)
+    return sign_flips(trace).sum(1)
 
 
 def negative_crossings(trace: EncoderTrace) -> np.ndarray:
