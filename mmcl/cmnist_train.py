@@ -41,12 +41,12 @@ from .atomic import write_bytes
 from .cmnist_augment import colour_jitter, shift
 from .cmnist_models import BatchedLinear, BatchedMLP, clip_loss, nt_xent
 from .colored_mnist import CLASSES, PALETTE, ColoredMNIST, colored_mnist, colourise
+from .data import parse_seeds, seed_generators
 from .softmax_probe import fit_softmax_probe
-from .trainer import resolve_device
+from .trainer import MODES, resolve_device
 
 __all__ = ["CMNISTConfig", "CMNISTRun", "train_cmnist", "SIZES", "MODES", "embed_images"]
 
-MODES = ("single", "multi")
 CHECKPOINT_FORMAT = 1
 
 
@@ -132,27 +132,6 @@ class CMNISTRun:
             "test_accuracy_mean": float(self.test_accuracy.mean()),
             "test_accuracy_std": float(self.test_accuracy.std()),
         }
-
-
-def _generators(seed: int) -> tuple[torch.Generator, torch.Generator]:
-    init, batches = np.random.SeedSequence(seed).spawn(2)
-    out = []
-    for child in (init, batches):
-        g = torch.Generator()
-        g.manual_seed(int(child.generate_state(1, dtype=np.uint64)[0] % (2**63)))
-        out.append(g)
-    return out[0], out[1]
-
-
-def _seed_list(seeds: int | Sequence[int]) -> list[int]:
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        if seeds < 1:
-            raise ValueError(f"seeds must be >= 1 (or a list of seeds), got {seeds}")
-        return list(range(int(seeds)))
-    seed_list = [int(s) for s in seeds]
-    if not seed_list or any(s < 0 for s in seed_list) or len(set(seed_list)) != len(seed_list):
-        raise ValueError(f"seeds must be a non-empty list of distinct non-negative integers, got {seeds!r}")
-    return seed_list
 
 
 @dataclass
@@ -256,10 +235,10 @@ def train_cmnist(
         raise ValueError(f"config must be a CMNISTConfig, got {type(config).__name__}")
     if resume and checkpoint is None:
         raise ValueError("resume=True needs a checkpoint path")
-    seed_list = _seed_list(seeds)
+    seed_list = parse_seeds(seeds, distinct=True)
     dev = resolve_device(device)
     data = _splits(config, seed_list, dev)
-    init_gens, batch_gens = zip(*(_generators(s) for s in seed_list))
+    init_gens, batch_gens = zip(*(seed_generators(s, 2) for s in seed_list))
     batch_gens = list(batch_gens)
     encoder = BatchedMLP(list(init_gens), 3 * config.size**2, config.hidden, config.embed).to(dev)
     modules: dict[str, torch.nn.Module] = {"encoder": encoder}

@@ -23,6 +23,7 @@ multi-modal runs of one seed see the same modality-1 data and the same initial `
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -30,7 +31,7 @@ import torch
 
 from .config import SyntheticConfig
 
-__all__ = ["SyntheticData", "sample", "stack", "STREAMS"]
+__all__ = ["SyntheticData", "sample", "stack", "seed_generators", "parse_seeds", "STREAMS"]
 
 STREAMS = ("labels", "xi", "eps", "xi_tilde", "fit", "score", "w0", "w0_tilde", "agree")
 """Names of the independent random streams drawn from each seed, in spawn order.
@@ -40,13 +41,38 @@ appended to this tuple leaves every earlier stream, and hence every earlier resu
 """
 
 
-def _generator(seed: int, stream: str) -> torch.Generator:
+def seed_generators(seed: int, count: int) -> list[torch.Generator]:
+    """The ``count`` independent CPU generators of ``seed``: children ``0 … count−1`` of
+    ``numpy.random.SeedSequence(seed).spawn(count)``, each seeding one ``torch.Generator``."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    child = np.random.SeedSequence(int(seed)).spawn(len(STREAMS))[STREAMS.index(stream)]
-    g = torch.Generator()
-    g.manual_seed(int(child.generate_state(1, dtype=np.uint64)[0] % (2**63)))
-    return g
+    generators = []
+    for child in np.random.SeedSequence(int(seed)).spawn(count):
+        g = torch.Generator()
+        g.manual_seed(int(child.generate_state(1, dtype=np.uint64)[0] % (2**63)))
+        generators.append(g)
+    return generators
+
+
+def parse_seeds(seeds: int | Sequence[int], *, distinct: bool = False) -> list[int]:
+    """Seeds ``0 … K−1`` for a count ``K ≥ 1``, or the given non-empty list of non-negative integers (without
+    repeats when ``distinct``); anything else raises ``ValueError``."""
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ValueError(f"seeds must be >= 1 (or a list of seeds), got {seeds}")
+        return list(range(int(seeds)))
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise ValueError(f"seeds must be a count or a list of non-negative integers, got {seeds!r}")
+    values = list(seeds)
+    if not values or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in values):
+        raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {seeds!r}")
+    if distinct and len(set(values)) != len(values):
+        raise ValueError(f"seeds must not repeat, got {seeds!r}")
+    return [int(s) for s in values]
+
+
+def _generator(seed: int, stream: str) -> torch.Generator:
+    return seed_generators(seed, STREAMS.index(stream) + 1)[-1]  # child k does not depend on the number spawned
 
 
 def _labels(g: torch.Generator, count: int) -> torch.Tensor:

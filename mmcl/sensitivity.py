@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import FIGURE1, SyntheticConfig
+from .data import parse_seeds
 from .trainer import MODES, train
 
 __all__ = ["SensitivityMap", "sweep"]
@@ -86,9 +87,7 @@ def sweep(
     taus, sigma0s = tuple(float(t) for t in taus), tuple(float(s) for s in sigma0s)
     if not taus or not sigma0s:
         raise ValueError("taus and sigma0s must each hold at least one value")
-    seed_list = tuple(range(seeds)) if isinstance(seeds, int) else tuple(int(s) for s in seeds)
-    if not seed_list:
-        raise ValueError("seeds must be >= 1 (or a non-empty list)")
+    seed_list = tuple(parse_seeds(seeds))
     cells = [(t, s) for t in taus for s in sigma0s]
     configs = [base.replace(tau=t, sigma0=s) for t, s in cells for _ in seed_list]
     run_seeds = [k for _ in cells for k in seed_list]

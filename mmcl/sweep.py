@@ -47,6 +47,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .config import SyntheticConfig
+from .data import parse_seeds
 from .probe import probe_accuracy
 from .trainer import MODES, Run, TrainingDiverged, resolve_dtype, train
 
@@ -190,16 +191,7 @@ class Grid:
         if isinstance(cases_spec, Mapping) or not isinstance(cases_spec, Sequence):
             raise ValueError("cases must be a list of mappings")
         cases = tuple(_check_assignment(c, f"cases[{i}]") for i, c in enumerate(cases_spec))
-        seeds = spec.get("seeds", 1)
-        if isinstance(seeds, bool):
-            raise ValueError(f"seeds must be a count >= 1 or a list of non-negative integers, got {seeds!r}")
-        if isinstance(seeds, int):
-            if seeds < 1:
-                raise ValueError(f"seeds must be a count >= 1 or a list of non-negative integers, got {seeds}")
-            seeds = list(range(seeds))
-        if (not isinstance(seeds, Sequence) or not seeds
-                or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds) or len(set(seeds)) != len(seeds)):
-            raise ValueError(f"seeds must be a count >= 1 or a list of distinct non-negative integers, got {seeds!r}")
+        seeds = parse_seeds(spec.get("seeds", 1), distinct=True)
         modes = spec.get("modes", list(MODES))
         if isinstance(modes, str):
             modes = [modes]
@@ -207,7 +199,7 @@ class Grid:
             raise ValueError(f"modes must be a non-empty list drawn from {list(MODES)}, got {modes!r}")
         dtype = spec.get("dtype", "float32")
         resolve_dtype(dtype)
-        grid = cls(base, tuple(axes), cases, tuple(int(s) for s in seeds), tuple(modes), dtype, spec.get("name"), spec.get("description"))
+        grid = cls(base, tuple(axes), cases, tuple(seeds), tuple(modes), dtype, spec.get("name"), spec.get("description"))
         grid.cells()  # validate every configuration now, before any training
         return grid
 

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from .atomic import write_text
-from .cmnist_train import SIZES, _seed_list, train_cmnist
+from .cmnist_train import SIZES, train_cmnist
+from .data import parse_seeds
 from .records import provenance, write_json
 
 __all__ = ["table1", "markdown", "augmentation_grid", "PIPELINES", "PAPER"]
@@ -68,7 +69,7 @@ def table1(
         raise ValueError(f"pipelines must be a non-empty subset of {tuple(PIPELINES)}, got {pipelines!r}")
     if resume and out is None:
         raise ValueError("resume needs an output folder")
-    seed_list = _seed_list(seeds)
+    seed_list = parse_seeds(seeds, distinct=True)
     base = SIZES[size]
     folder = Path(out) if out is not None else None
     results: dict[str, Any] = {}
@@ -146,7 +147,7 @@ def augmentation_grid(
         raise ValueError(f"size must be one of {tuple(SIZES)}, got {size!r}")
     if not shifts or not noise_stds:
         raise ValueError("shifts and noise_stds must each hold at least one value")
-    seed_list = _seed_list(seeds)
+    seed_list = parse_seeds(seeds, distinct=True)
     train = np.zeros((len(shifts), len(noise_stds), len(seed_list)))
     test = np.zeros_like(train)
     for i, shift in enumerate(shifts):

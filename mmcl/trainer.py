@@ -38,7 +38,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import SyntheticConfig
-from .data import SyntheticData, initial_weights, sample, stack
+from .data import SyntheticData, initial_weights, parse_seeds, sample, stack
 from .dynamics import HalfStep, multi_modal_terms, single_modal_terms
 from .losses import negative_mask
 from .probe import probe_accuracy_from, probe_preactivations
@@ -154,14 +154,7 @@ class Run:
 
 
 def _broadcast(config: SyntheticConfig | Sequence[SyntheticConfig], seeds: int | Sequence[int]) -> tuple[list[SyntheticConfig], list[int]]:
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        if seeds < 1:
-            raise ValueError(f"seeds must be >= 1 (or a list of seeds), got {seeds}")
-        seed_list = list(range(int(seeds)))
-    else:
-        seed_list = [s for s in seeds]
-        if not seed_list:
-            raise ValueError("seeds must not be empty")
+    seed_list = parse_seeds(seeds)  # repeats allowed: cells of a sweep reuse the same seeds
     if isinstance(config, SyntheticConfig):
         configs = [config] * len(seed_list)
     else:

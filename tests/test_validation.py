@@ -112,3 +112,14 @@ def test_tools_of_the_paper_model_refuse_its_generalisations() -> None:
         augmented_snr(SyntheticConfig(augmentation="mask"))
     with pytest.raises(ValueError, match="label_agreement"):
         record(SyntheticConfig(n=6, d=20, m=3, n_test=6, epochs=1, label_agreement=0.8), "multi", [0])
+
+
+def test_parse_seeds_is_the_one_rule_for_seed_arguments() -> None:
+    from mmcl.data import parse_seeds
+
+    assert parse_seeds(3) == [0, 1, 2] and parse_seeds([4, 4]) == [4, 4]
+    for bad in (0, -1, [], [1, -2], [1.5], True, "3", None):
+        with pytest.raises(ValueError, match="seeds"):
+            parse_seeds(bad)
+    with pytest.raises(ValueError, match="repeat"):
+        parse_seeds([1, 1], distinct=True)
