@@ -2,8 +2,8 @@
 
 Construction (the paper's rules, with every point it leaves open decided here and marked *ours*):
 
-* **Digits.** MNIST digits, downsampled from 28×28 to ``size``×``size`` (default 14, by averaging 2×2 blocks, as
-  the IRM ColoredMNIST subsamples to 14×14; *ours*, for speed) and painted in one colour: an image is
+* **Digits.** MNIST digits, downsampled from 28×28 to ``size``×``size`` (default 14, the size of IRM's
+  ColoredMNIST, which keeps every second pixel; here by averaging 2×2 blocks; *ours*, for speed) and painted in one colour: an image is
   ``3 × size × size`` with pixel ``grey/255 · colour/255`` on a black background.
 * **Label noise.** With probability :data:`LABEL_NOISE` = 0.1 a digit's label is replaced by a class drawn uniformly
   from all ten (*ours*: "a random class" may be the true one, so 9 % of labels are wrong in expectation and a

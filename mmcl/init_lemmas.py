@@ -15,6 +15,7 @@ otherwise).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,10 +216,10 @@ def _draws(c: SyntheticConfig, trials: int, seed: int, with_eps: bool):
         done += t
 
 
-def _collect(c: SyntheticConfig, trials: int, seed: int, with_eps: bool, events) -> dict[str, FailureRate]:
-    """Run ``events(chunk) -> {name: failed (t,)}`` over all chunks and pool the counts."""
+def _pool(chunks: Iterable[tuple[np.ndarray, ...]], events: Callable[..., dict[str, np.ndarray]]) -> dict[str, FailureRate]:
+    """Run ``events(*chunk) -> {name: failed (t,)}`` over all chunks of draws and pool the counts per event."""
     pooled: dict[str, list[np.ndarray]] = {}
-    for chunk in _draws(c, trials, seed, with_eps):
+    for chunk in chunks:
         for name, failed in events(*chunk).items():
             pooled.setdefault(name, []).append(np.asarray(failed, dtype=bool).reshape(-1))
     return {name: FailureRate.of(np.concatenate(parts)) for name, parts in pooled.items()}
@@ -241,7 +242,7 @@ def lemma_b4(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: i
             "max_r ⟨w_r,ξ_i⟩ ≥ σ₀σ_ξ√d/4 (all i)": w_xi.max(1).min(1) < s0 * c.sigma_xi * sd / 4,
         }
 
-    return ProbabilityCheck("B.4", delta, _sizes(c), _collect(c, trials, seed, True, events))
+    return ProbabilityCheck("B.4", delta, _sizes(c), _pool(_draws(c, trials, seed, True), events))
 
 
 def lemma_b5(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: int = 0) -> ProbabilityCheck:
@@ -264,7 +265,7 @@ def lemma_b5(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: i
             "|⟨ε_i,μ⟩| ≤ ‖μ‖σ_ε√(2log(6n/δ))": np.abs(eps @ mu[:, :, None]).max((1, 2)) > c.mu_norm * se * math.sqrt(2 * Ln),
         }
 
-    return ProbabilityCheck("B.5", delta, _sizes(c), _collect(c, trials, seed, True, events))
+    return ProbabilityCheck("B.5", delta, _sizes(c), _pool(_draws(c, trials, seed, True), events))
 
 
 # --------------------------------------------------------------------------------------------------- C.6
@@ -290,7 +291,7 @@ def lemma_c6(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
         low = np.abs(w_xi).min(2)  # (t, m): per neuron, the smallest |⟨w_r, ξ_i⟩| over i
         return {"|⟨w_r,ξ_i⟩| > 150√(log(6n²/δ)/d)": low <= thr, "with the proof's factor n": low <= thr * c.n}
 
-    rates = _collect(c, trials, seed, False, events)
+    rates = _pool(_draws(c, trials, seed, False), events)
     note = f"d condition (printed) {dimension_c6(c, delta):.3g}; the proof needs {dimension_c6(c, delta, 45000.0):.3g}"
     return ProbabilityCheck("C.6", delta, _sizes(c), rates, note=note)
 
@@ -328,7 +329,7 @@ def lemma_c8(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: i
         count = ((w_xi > 0) & (y[:, None, :] > 0)).sum(2)
         return {"count within n/4 ± √(n/2·log(4/δ))": (np.abs(count - c.n / 4) > half).any(1)}
 
-    return ProbabilityCheck("C.8", delta, _sizes(c), _collect(c, trials, seed, False, events))
+    return ProbabilityCheck("C.8", delta, _sizes(c), _pool(_draws(c, trials, seed, False), events))
 
 
 def lemma_c9(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:
@@ -347,7 +348,7 @@ def lemma_c9(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
             out_c.append((total > positive_part_sum_bound(xi, members, members, c.m, c.sigma0, delta)).any(1))
         return {"printed": out_p[0] | out_p[1], "corrected": out_c[0] | out_c[1]}
 
-    rates = _collect(c, trials, seed, False, events)
+    rates = _pool(_draws(c, trials, seed, False), events)
     return ProbabilityCheck(
         "C.9", delta, _sizes(c), {"B_{r,±} ≤ σ₀σ_ξ√(dn)(1+√(log(1/δ)/2))": rates["printed"]},
         {"B_{r,±} ≤ σ₀(Σ‖ξ_i‖/√(2π) + ‖Ξ_K‖₂√(2|S|log(2m/δ)))": rates["corrected"]},
@@ -371,7 +372,7 @@ def lemma_c10(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: i
         return {f"|⟨w_r,ξ_i⟩| > {constant:g}·B_{{r,±}}/n for all r": (np.abs(w_xi) <= b).any(1)}
 
     note = f"the condition asks n ≥ {8 * constant**2 * math.log(1 / delta) / math.log(1 / (1 - (delta / c.m) ** 2)):.3g}"
-    return ProbabilityCheck("C.10", delta, _sizes(c), _collect(c, trials, seed, False, events), note=note)
+    return ProbabilityCheck("C.10", delta, _sizes(c), _pool(_draws(c, trials, seed, False), events), note=note)
 
 
 def lemma_c12(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: int = 0) -> ProbabilityCheck:
@@ -392,7 +393,7 @@ def lemma_c12(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: 
             "Φ corrected (sum over ⟨w_r,ξ_i⟩ > 0)": ((pos_mean < target) & minus).any(1),
         }
 
-    rates = _collect(c, trials, seed, False, events)
+    rates = _pool(_draws(c, trials, seed, False), events)
     corrected = rates.pop("Φ corrected (sum over ⟨w_r,ξ_i⟩ > 0)")
     psi = rates["Ψ (y_i = 1)"]
     note = "for y_i = −1 the printed set {r : ⟨w_r,ξ_i⟩ < 0} makes every term negative"
@@ -409,14 +410,6 @@ def _two_modalities(c: SyntheticConfig, trials: int, seed: int):
     second = _draws(ct, trials, seed + 1_000_003, False)
     for (y, _, xi, _, w_mu, w_xi, _), (_, _, xi_t, _, w_mu_t, w_xi_t, _) in zip(first, second):
         yield y, xi, w_xi, xi_t, w_xi_t, w_mu, w_mu_t
-
-
-def _collect2(c: SyntheticConfig, trials: int, seed: int, events) -> dict[str, FailureRate]:
-    pooled: dict[str, list[np.ndarray]] = {}
-    for chunk in _two_modalities(c, trials, seed):
-        for name, failed in events(*chunk).items():
-            pooled.setdefault(name, []).append(np.asarray(failed, dtype=bool).reshape(-1))
-    return {name: FailureRate.of(np.concatenate(parts)) for name, parts in pooled.items()}
 
 
 def _cross_totals(y, w_xi, w_xi_t, s: float) -> np.ndarray:
@@ -441,7 +434,7 @@ def lemma_d5(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
                 fc |= (total > positive_part_sum_bound(va, members, y == s, c.m, c.sigma0, delta)).any(1)
         return {"printed": fp, "corrected": fc}
 
-    rates = _collect2(c, trials, seed, events)
+    rates = _pool(_two_modalities(c, trials, seed), events)
     return ProbabilityCheck(
         "D.5", delta, _sizes(c), {"B_{r,±,+} ≤ ½σ₀σ_ξ√(dn)(1+√(log(1/δ)/2))": rates["printed"]},
         {"B_{r,±,+} ≤ σ₀(Σ‖ξ_i‖/√(2π) + ‖Ξ_K‖₂√(2|S|log(2m/δ)))": rates["corrected"]},
@@ -465,7 +458,7 @@ def lemma_d6(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
         low = np.minimum(_cross_totals(y, w_xi, w_xi_t, 1.0).min(1), _cross_totals(y, w_xi_t, w_xi, 1.0).min(1))
         return {"B_{r,+,+} > 150√(log(6n²/δ)/d)·n²": low <= thr}
 
-    return ProbabilityCheck("D.6", delta, _sizes(c), _collect2(c, trials, seed, events), note=f"needs d ≥ {dimension_d6(c, delta):.3g}")
+    return ProbabilityCheck("D.6", delta, _sizes(c), _pool(_two_modalities(c, trials, seed), events), note=f"needs d ≥ {dimension_d6(c, delta):.3g}")
 
 
 def lemma_d7(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:
@@ -480,7 +473,7 @@ def lemma_d7(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
         return {"|⟨w_r,ξ_i⟩| > B_{r,+,+}/n for all r": f1 | f2}
 
     note = f"the condition asks n ≥ {8 * math.log(1 / delta) / math.log(1 / (1 - (delta / c.m) ** 2)):.3g}"
-    return ProbabilityCheck("D.7", delta, _sizes(c), _collect2(c, trials, seed, events), note=note)
+    return ProbabilityCheck("D.7", delta, _sizes(c), _pool(_two_modalities(c, trials, seed), events), note=note)
 
 
 def lemma_d10(c: SyntheticConfig, delta: float = 0.1, trials: int = 20_000, seed: int = 0) -> ProbabilityCheck:

@@ -11,15 +11,14 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from .atomic import write_text
 from .trainer import Run
 
-__all__ = ["write_json", "read_json", "synthetic_record", "provenance"]
+__all__ = ["write_json", "read_json", "synthetic_record", "provenance", "rounded"]
 
 
 def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
@@ -59,7 +58,8 @@ def provenance(command: str | None = None) -> dict[str, Any]:
     }
 
 
-def _floats(values: np.ndarray) -> list[float]:
+def rounded(values: Iterable[float]) -> list[float]:
+    """Plain floats rounded to 8 decimals: how every result file stores a series (short, and stable across BLAS builds)."""
     return [round(float(v), 8) for v in values]
 
 
@@ -75,11 +75,11 @@ def synthetic_record(runs: list[Run], command: str | None = None) -> dict[str, A
                 {
                     "mode": run.mode,
                     "seed": seed,
-                    "train_loss": _floats(run.history["train_loss"][k]),
-                    "signal_learning": _floats(run.history["signal_learning"][k]),
-                    "noise_memorization": _floats(run.history["noise_memorization"][k]),
+                    "train_loss": rounded(run.history["train_loss"][k]),
+                    "signal_learning": rounded(run.history["signal_learning"][k]),
+                    "noise_memorization": rounded(run.history["noise_memorization"][k]),
                     "test_accuracy": float(run.test_accuracy[k]),
-                    "test_accuracy_curve": _floats(run.history["test_accuracy"][k]),
+                    "test_accuracy_curve": rounded(run.history["test_accuracy"][k]),
                     "eval_epochs": [int(e) for e in run.history["eval_epochs"]],
                 }
             )

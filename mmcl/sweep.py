@@ -38,7 +38,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ from tqdm.auto import tqdm
 from .config import SyntheticConfig
 from .data import parse_seeds
 from .probe import probe_accuracy
+from .records import rounded
 from .trainer import MODES, Run, TrainingDiverged, resolve_dtype, train
 
 __all__ = [
@@ -391,10 +392,6 @@ def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int, bool]:
 
 
 # -- running a sweep ------------------------------------------------------------------------------------------------
-def _floats(values: Iterable[float]) -> list[float]:
-    return [round(float(v), 8) for v in values]
-
-
 def _in_distribution_accuracy(run: Run) -> np.ndarray:
     """The probe of :mod:`mmcl.probe` with the training signal as test signal (``ν = μ``): accuracy without shift."""
     data = dataclasses.replace(run.data, nu=run.data.mu)
@@ -405,15 +402,15 @@ def cell_record(cell: Cell, run: Run, rows: slice, in_dist: np.ndarray, header: 
     """The ``cell`` line of one finished cell: its identity, its configuration and per-seed results."""
     h = run.history
     results = {
-        "test_accuracy": _floats(run.test_accuracy[rows]),
-        "id_accuracy": _floats(in_dist[rows]),
-        "final_train_loss": _floats(h["train_loss"][rows, -1]),
-        "signal_learning": _floats(h["signal_learning"][rows, -1]),
-        "noise_memorization": _floats(h["noise_memorization"][rows, -1]),
+        "test_accuracy": rounded(run.test_accuracy[rows]),
+        "id_accuracy": rounded(in_dist[rows]),
+        "final_train_loss": rounded(h["train_loss"][rows, -1]),
+        "signal_learning": rounded(h["signal_learning"][rows, -1]),
+        "noise_memorization": rounded(h["noise_memorization"][rows, -1]),
     }
     if cell.mode == "multi":
-        results["signal_learning_tilde"] = _floats(h["signal_learning_tilde"][rows, -1])
-        results["noise_memorization_tilde"] = _floats(h["noise_memorization_tilde"][rows, -1])
+        results["signal_learning_tilde"] = rounded(h["signal_learning_tilde"][rows, -1])
+        results["noise_memorization_tilde"] = rounded(h["noise_memorization_tilde"][rows, -1])
     return {"kind": "cell", "key": cell.key, "mode": cell.mode, "seeds": list(cell.seeds), "dtype": cell.dtype,
             "point": dict(cell.point), "config": cell.config.to_dict(), "status": "ok", "results": results,
             "header": header, "device": run.device, "batch_runs": run.runs, "batch_seconds": round(seconds, 3)}

@@ -45,7 +45,7 @@ def browser() -> Callable[[], AbstractContextManager[object]]:
         unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; or set MMCL_CHROMIUM)")
     missing = [str(path.relative_to(ROOT)) for _, path in CDN.values() if not path.exists()]
     if missing:
-        unavailable(f"no local CDN copies ({', '.join(missing)}): run `make e2e-assets`")
+        unavailable(f"no local CDN copies ({', '.join(missing)}): run `make e2e-assets` (needs npm)")
 
     @contextlib.contextmanager
     def launch() -> Iterator[object]:
