@@ -8,9 +8,12 @@ One script, one run, so that a short session on a GPU machine produces every fig
 3. the phase diagram of chapter 11 (``results/grids/phase.yaml``, 500 runs), swept into a temporary file with
    ``batch_runs`` of ``--phase-batch``: its wall time;
 4. the largest batch of Figure 1 runs that fits: the batch size doubles (2 epochs per try) until the device runs
-   out of memory; the last size that trained is reported with its peak memory.
+   out of memory; the last size that trained is reported with its peak memory;
+5. Table 1 (chapter 10) at the ``full`` size, every pipeline, 3 seeds: the wall time of each pipeline and the
+   accuracies (they should match ``results/table1_full`` up to the device's rounding). Needs the MNIST files
+   (``MMCL_DATA_DIR``); without them the step is skipped with the reason.
 
-    python benchmarks/bench_gpu.py [--device cuda] [--max-batch 65536] [--skip-phase]
+    python benchmarks/bench_gpu.py [--device cuda] [--max-batch 65536] [--skip-phase] [--skip-table1]
 
 ``--device cpu`` runs the same steps on the CPU with small sizes, to check the script itself.
 """
@@ -75,12 +78,29 @@ def largest_batch(device: str, limit: int) -> tuple[int, float]:
     return fitted, peak
 
 
+def table1_times(device: str, size: str, seeds: int) -> None:
+    """Step 5: train Table 1 at ``size`` on ``device`` and print each pipeline's wall time and accuracies."""
+    from mmcl.mnist import MNISTNotFoundError
+    from mmcl.table1 import table1
+
+    try:
+        record = table1(size, seeds, device=device)
+    except MNISTNotFoundError as exc:
+        print(f"\nTable 1: skipped, no MNIST ({str(exc).splitlines()[0][:200]})", flush=True)
+        return
+    rows = [(name, f"{r['wall_time_s']:.1f}", f"{100 * r['train_accuracy_mean']:.2f}", f"{100 * r['test_accuracy_mean']:.2f}")
+            for name, r in record["results"].items()]
+    print(f"\nTable 1, {size} size, {seeds} seeds, on {device} ({record['provenance']['wall_time_s']:.1f} s in all):")
+    print(markdown_table(("pipeline", "seconds", "train accuracy %", "test accuracy %"), rows), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda", choices=("cuda", "cpu"))
     parser.add_argument("--max-batch", type=int, default=65536, help="stop the largest-batch search here")
     parser.add_argument("--phase-batch", type=int, default=512, help="batch_runs of the phase-diagram sweep")
     parser.add_argument("--skip-phase", action="store_true", help="leave out the phase diagram (500 runs)")
+    parser.add_argument("--skip-table1", action="store_true", help="leave out Table 1 at the full size")
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("bench_gpu.py: no CUDA device is available (use --device cpu to check the script on the CPU)")
@@ -95,6 +115,8 @@ def main() -> None:
         print(f"\nphase diagram (results/grids/phase.yaml): {runs} runs in {seconds:.1f} s ({runs / seconds:.1f} runs/s)", flush=True)
     fitted, peak = largest_batch(args.device, min(args.max_batch, 256) if small else args.max_batch)
     print(f"\nlargest batch of Figure 1 runs that trained: {fitted} (peak memory {peak:.1f} GiB; limit {args.max_batch})")
+    if not args.skip_table1:
+        table1_times(args.device, "quick" if small else "full", 1 if small else 3)
 
 
 if __name__ == "__main__":

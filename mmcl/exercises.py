@@ -10,6 +10,7 @@ by ``mmcl`` in the check cell, never typed by hand.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -46,6 +47,8 @@ def _show(value: Any) -> str:
     if isinstance(value, (list, tuple)) and len(value) <= 6 and all(_is_number(v) for v in value):
         inner = ", ".join(f"{float(v):.6g}" for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _show_dataclass(value)
     array = _as_array(value)
     if array is None:
         text = repr(value)
@@ -55,6 +58,16 @@ def _show(value: Any) -> str:
     flat = ", ".join(f"{x:.4g}" for x in array.ravel()[:6])
     more = ", ..." if array.size > 6 else ""
     return f"array of shape {tuple(array.shape)} [{flat}{more}]"
+
+
+def _show_dataclass(value: Any) -> str:
+    """``Name(field=value, …)`` with only the fields that differ from the class defaults (all of them if none do)."""
+    changed = []
+    for f in dataclasses.fields(value):
+        current = getattr(value, f.name)
+        if f.default is dataclasses.MISSING or current != f.default:
+            changed.append(f"{f.name}={current!r}")
+    return f"{type(value).__name__}({', '.join(changed)})" + ("" if changed else " (all defaults)")
 
 
 def _fail(exercise: str, text: str, hint: str) -> ExerciseCheckFailed:
@@ -80,7 +93,10 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     if close.all():
         return None
     if want.ndim == 0:
-        return f"expected {_show(expected)}, got {_show(got)} (tolerance: rtol={rtol:g}, atol={atol:g})"
+        shown = (_show(expected), _show(got))
+        if shown[0] == shown[1]:  # equal to 6 digits: show enough digits to see the difference
+            shown = (f"{float(want):.15g}", f"{float(have):.15g} (a float32 result? compute in float64)")
+        return f"expected {shown[0]}, got {shown[1]} (tolerance: rtol={rtol:g}, atol={atol:g})"
     worst = np.unravel_index(np.argmax(np.abs(have - want) - (atol + rtol * np.abs(want))), want.shape)
     return (f"{int((~close).sum())} of {want.size} entries differ; at index {tuple(int(i) for i in worst)} expected "
             f"{want[worst]:.6g}, got {have[worst]:.6g} (tolerance: rtol={rtol:g}, atol={atol:g})")

@@ -244,8 +244,22 @@ def _solution_lines(nb: nbformat.NotebookNode) -> list[str]:
     return lines
 
 
+def _readable_text(path: Path) -> str:
+    """A file's text as a reader sees it: a notebook's cell sources and outputs decoded (no JSON escapes)."""
+    if path.suffix != ".ipynb":
+        return path.read_text(encoding="utf-8", errors="replace")
+    nb = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            parts.append(str(output.get("text", "")))
+            parts.extend(str(v) for v in output.get("data", {}).values())
+    return "\n".join(parts)
+
+
 def test_student_edition_holds_no_solution(student_edition: Path) -> None:
-    texts = {p: p.read_text(encoding="utf-8", errors="replace") for p in student_edition.rglob("*") if p.is_file()}
+    texts = {p: _readable_text(p) for p in student_edition.rglob("*") if p.is_file() and p.suffix not in (".pyc", ".png")}
     checked = 0
     for path in sorted((ROOT / "book").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -280,3 +294,15 @@ def test_autochecks_pass_on_solution_and_fail_on_stub(path: Path, student_editio
     assert _assert_instructor_passes(_instructor_run(nb), path.name) == expected
     student = nbformat.read(student_edition / "book" / path.name, as_version=4)
     assert _assert_student_fails_helpfully(_student_run(student), path.name) == expected
+
+
+def test_the_colab_cell_can_point_at_the_student_repository() -> None:
+    from tools.make_student import BOOK_REPOSITORY
+
+    nb = _instructor()
+    nb.cells.insert(0, nbformat.v4.new_code_cell(f"!git clone -q {BOOK_REPOSITORY} /content/mmcl-book"))
+    assert BOOK_REPOSITORY in student_notebook(nb).cells[0].source
+    moved = student_notebook(nb, repository="school/ml-course").cells[0].source
+    assert "https://github.com/school/ml-course" in moved and BOOK_REPOSITORY not in moved
+    with pytest.raises(ValueError, match="owner/name"):
+        write_student_edition(Path("unused"), ROOT, repository="not-a-repo")

@@ -4,6 +4,7 @@ Usage::
 
     python -m tools.make_student                 # writes dist/student/
     python -m tools.make_student --out DIR
+    python -m tools.make_student --repo OWNER/NAME   # Colab cells clone github.com/OWNER/NAME
 
 The instructor notebooks in ``book/`` are the source of truth. Each exercise there has three cells (see
 ``mmcl.exercises``):
@@ -96,8 +97,13 @@ def exercise_section(nb: nbformat.NotebookNode) -> list[int]:
     return []
 
 
-def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """The student version of one instructor notebook (the input is not modified)."""
+BOOK_REPOSITORY = "https://github.com/mmcl-book/mmcl-book"
+"""The repository that the first (Colab) cell of every chapter clones."""
+
+
+def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook", repository: str | None = None) -> nbformat.NotebookNode:
+    """The student version of one instructor notebook (the input is not modified). ``repository`` (``owner/name`` on
+    GitHub), if given, replaces the book's repository in the Colab cell, so that Colab fetches the student edition."""
     exercises(nb, name)  # validate first
     out = copy.deepcopy(nb)
     kept = []
@@ -105,6 +111,8 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
         tags = _tags(cell)
         if SOLUTION in tags:
             continue
+        if repository is not None and cell.cell_type == "code" and BOOK_REPOSITORY in cell.source:
+            cell.source = cell.source.replace(BOOK_REPOSITORY, f"https://github.com/{repository}")
         if STUB in tags or AUTOCHECK in tags:
             tags = (tags - set(STUB_HIDING_TAGS)) | set(STUDENT_TAGS)
         if tags:
@@ -131,7 +139,7 @@ automatic check that tells you what it expected and what it got.
 Set up once (Python >= 3.10), then open the notebooks in Jupyter:
 
 ```bash
-pip install -e ".[book]"
+pip install -e ".[book]" jupyterlab
 jupyter lab book/
 ```
 
@@ -147,8 +155,11 @@ def _copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def write_student_edition(out: Path, root: Path = ROOT) -> list[Path]:
-    """Write the student edition into ``out`` (replacing it); returns the notebooks written."""
+def write_student_edition(out: Path, root: Path = ROOT, repository: str | None = None) -> list[Path]:
+    """Write the student edition into ``out`` (replacing it); returns the notebooks written. ``repository``: see
+    :func:`student_notebook`."""
+    if repository is not None and (repository.count("/") != 1 or not all(repository.split("/"))):
+        raise ValueError(f"repository must be 'owner/name', got {repository!r}")
     book = root / "book"
     notebooks = sorted(book.glob("*.ipynb"))
     if not notebooks:
@@ -159,7 +170,7 @@ def write_student_edition(out: Path, root: Path = ROOT) -> list[Path]:
     written = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
-        student = student_notebook(nb, path.name)
+        student = student_notebook(nb, path.name, repository)
         nbformat.validate(student)
         target = out / "book" / path.name
         nbformat.write(student, target)
@@ -174,8 +185,10 @@ def write_student_edition(out: Path, root: Path = ROOT) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.make_student", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist" / "student", help="output folder (default: dist/student)")
+    parser.add_argument("--repo", help="GitHub 'owner/name' where the edition will live: the Colab cell of every chapter "
+                                       "clones it instead of the book's repository")
     args = parser.parse_args(argv)
-    written = write_student_edition(args.out)
+    written = write_student_edition(args.out, repository=args.repo)
     count = sum(len(exercises(nbformat.read(p, as_version=4))) for p in sorted((ROOT / "book").glob("*.ipynb")))
     print(f"student edition: {len(written)} notebook(s), {count} coded exercise(s) -> {args.out}")
     return 0
