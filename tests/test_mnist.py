@@ -42,9 +42,11 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, bytes]:
     monkeypatch.setattr(mnist, "_fetch", offline)
     mnist._load.cache_clear()
     mnist._pypi_archive.cache_clear()
+    mnist._UNREACHABLE.clear()
     yield files
     mnist._load.cache_clear()
     mnist._pypi_archive.cache_clear()
+    mnist._UNREACHABLE.clear()
 
 
 def _write(folder: Path, files: dict[str, bytes], compress: bool) -> None:
@@ -116,6 +118,35 @@ def test_no_source_gives_one_clear_error(fake, tmp_path):
     for tried in ("MMCL_DATA_DIR: not set", "cache: no train-images-idx3-ubyte", "mirrors:", "package index", "export MMCL_DATA_DIR="):
         assert tried in message
     assert isinstance(info.value, FileNotFoundError)
+
+
+def test_an_unreachable_host_is_tried_once_per_session(fake, monkeypatch):
+    tried = []
+
+    def offline(url: str) -> bytes:
+        tried.append(url)
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(mnist, "_fetch", offline)
+    for name in NAMES:
+        with pytest.raises(mnist.MNISTNotFoundError, match="did not answer earlier" if name != NAMES[0] else "no route"):
+            mnist.mnist_file(name)
+    hosts = [url.split("/")[2] for url in tried]
+    assert len(hosts) == len(set(hosts)) == len(mnist.MIRRORS) + 1  # every mirror and the index, once each
+
+
+def test_a_host_that_answers_with_an_error_is_asked_again(fake, monkeypatch):
+    tried = []
+
+    def not_found(url: str) -> bytes:
+        tried.append(url)
+        raise urllib.error.HTTPError(url, 404, "Not Found", None, None)
+
+    monkeypatch.setattr(mnist, "_fetch", not_found)
+    for name in NAMES[:2]:
+        with pytest.raises(mnist.MNISTNotFoundError):
+            mnist.mnist_file(name)
+    assert sum(mnist.MIRRORS[0] in url for url in tried) == 2
 
 
 def test_download_false_stops_after_local_sources(fake, monkeypatch):
