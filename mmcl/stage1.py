@@ -40,6 +40,7 @@ __all__ = [
     "fitted_rate",
     "first_failure",
     "sign_flips",
+    "sizes_label",
     "sign_changes",
     "negative_crossings",
     "memorisation_time",
@@ -202,7 +203,8 @@ def signal_time(traj: Trajectory, level: float = 1.0) -> int:
     return int(reached.argmax()) if reached.any() else -1
 
 
-def _sizes(traj: Trajectory) -> str:
+def sizes_label(traj: Trajectory) -> str:
+    """The sizes of a trajectory's runs, as the checks report them: ``n=…, d=…, m=…, R run(s), mode``."""
     c = traj.config
     return f"n={c.n}, d={c.d}, m={c.m}, {traj.runs} run(s), {traj.mode}-modal"
 
@@ -241,7 +243,7 @@ def _recursion_check(traj: Trajectory, lemma: str) -> Check:
     epochs = ", ".join(str(t) for t in sorted(traj.snapshots))
     # round-off differs between LAPACK builds and thread counts, so report the gap by order of magnitude only
     shown = "below 1e-12" if gap < 1e-12 else f"= {gap:.1e}"
-    return Check(lemma, verdict, f"max |least squares − recursion| {shown} (coefficients up to {scale:.3g}) at t = {epochs}", f"≤ {tol:.0e}", sizes=_sizes(traj))
+    return Check(lemma, verdict, f"max |least squares − recursion| {shown} (coefficients up to {scale:.3g}) at t = {epochs}", f"≤ {tol:.0e}", sizes=sizes_label(traj))
 
 
 def lemma_5_1(traj: Trajectory) -> Check:
@@ -278,7 +280,7 @@ def _projection_parts(traj: Trajectory, lemma: str, delta: float) -> list[Check]
                 f"max deviations {noise_dev:.3f} (ξ), {signal_dev:.3f} (μ) for t ≤ {t1}",
                 f"{nb:.3g} (ξ), {sb:.3g} (μ)",
                 f"the bounds are {nb / max(noise_dev, 1e-300):.0f}× and {sb / max(signal_dev, 1e-300):.0f}× the deviations",
-                _sizes(traj),
+                sizes_label(traj),
                 (tag + "projections").strip(),
             )
         )
@@ -314,7 +316,7 @@ def _loss_derivative_check(traj: Trajectory, lemma: str, required: float, why: s
         f"C_ℓ = {c_ell:.4g} on t ≤ {t1} ({c0:.3g} at t = 0)",
         f"C_ℓ ≤ {required:.3g} ({why})",
         "a constant C_ℓ exists on any finite run; the check is whether it is as small as the stage-1 proofs need",
-        _sizes(traj),
+        sizes_label(traj),
     )
 
 
@@ -349,7 +351,7 @@ def lemma_c3(traj: Trajectory) -> Check:
         f"{non_monotone} move γ the wrong way",
         "0 and 0",
         "the proof needs d above the bound of Lemma B.2" if verdict is Verdict.FAILS else "",
-        _sizes(traj),
+        sizes_label(traj),
     )
 
 
@@ -381,7 +383,7 @@ def lemma_c4(traj: Trajectory) -> list[Check]:
             f"neurons violating: printed {pv}/{total} ({_when(first_failure(printed))}), with power t {cv}/{total} ({_when(first_failure(corrected))})",
             f"q = {q:.4f}",
             "the statement lacks the power t (NOTES §10 item 5)" + ("" if cv == 0 else "; " + _label_note(traj)),
-            _sizes(traj),
+            sizes_label(traj),
             "statement",
         ),
         Check(
@@ -390,7 +392,7 @@ def lemma_c4(traj: Trajectory) -> list[Check]:
             f"largest one-step factor {measured_rate:.4f}; {sv}/{total} neurons exceed q",
             f"q = {q:.4f}",
             "",
-            _sizes(traj),
+            sizes_label(traj),
             "one step",
         ),
     ]
@@ -414,7 +416,7 @@ def lemma_c5(traj: Trajectory, required: float = 200.0) -> Check:
         f"realised C_ξ = {c_xi:.3g}; {100 * frac:.1f}% of pairs (r, i) have a ratio below {required:g}",
         f"C_ξ > {required:g}",
         "small ⟨w_r⁽⁰⁾,ξ_i⟩ are common (anti-concentration, Lemma B.1), so the ratio cannot stay large for every pair",
-        _sizes(traj),
+        sizes_label(traj),
     )
 
 
@@ -436,7 +438,7 @@ def lemma_c7(traj: Trajectory) -> Check:
         f"(largest |ρ| {float(np.abs(trace.rho * neg0).max()):.3g})",
         "0 and ρ = 0 exactly",
         "cross-talk Σ_j ρ_{r,j}⟨ξ_j,ξ_i⟩/‖ξ_j‖² pushes small negative ⟨w_r,ξ_i⟩ above 0 (C.6 needs d ≈ 10⁸)" if verdict is Verdict.FAILS else "",
-        _sizes(traj),
+        sizes_label(traj),
     )
 
 
@@ -462,7 +464,7 @@ def lemma_c11(traj: Trajectory) -> list[Check]:
         k = int(v.sum())
         return Check(
             "C.11", Verdict.HOLDS if k == 0 else Verdict.FAILS, f"{100 * k / count:.1f}% of (r, i, t) violate ({_when(first_failure(v))})",
-            bound, "", _sizes(traj), name,
+            bound, "", sizes_label(traj), name,
         )
 
     m_min = int(traj.negative_counts.min())
@@ -472,7 +474,7 @@ def lemma_c11(traj: Trajectory) -> list[Check]:
         part("(24)", v24, "ρ ≥ 0"),
         Check(
             "C.11", Verdict.HOLDS if m_min >= 99 else Verdict.FAILS, f"M = {m_min} negatives (smallest)", "M ≥ 100C_ℓ − 1 ≥ 99",
-            "with few negatives their pull (the −Σ_j ℓ'_{i,j}h_r(ξ_j) term) is not negligible", _sizes(traj), "hypothesis",
+            "with few negatives their pull (the −Σ_j ℓ'_{i,j}h_r(ξ_j) term) is not negligible", sizes_label(traj), "hypothesis",
         ),
     ]
 
@@ -488,11 +490,11 @@ def lemma_5_2(traj: Trajectory, delta: float = 0.1) -> list[Check]:
     return [
         Check(
             "5.2", Verdict.HOLDS if gmax <= bound else Verdict.FAILS, f"max |γ| = {gmax:.3f} = {gmax * math.sqrt(c.n):.2f}/√n on t ≤ {t1}",
-            f"{bound:.3g} = {bound * math.sqrt(c.n):.3g}/√n (the proof's bound)", "", _sizes(traj), "signal",
+            f"{bound:.3g} = {bound * math.sqrt(c.n):.3g}/√n (the proof's bound)", "", sizes_label(traj), "signal",
         ),
         Check(
             "5.2", Verdict.HOLDS if rmin >= 1 else Verdict.FAILS, f"min_i max_r ρ_{{r,i}} = {rmin:.3f} at T₁ = {t1}",
-            "≥ 1 (Ω(1))", f"measured: every sample memorised at level 1 from t = {memorisation_time(traj)}", _sizes(traj), "noise",
+            "≥ 1 (Ω(1))", f"measured: every sample memorised at level 1 from t = {memorisation_time(traj)}", sizes_label(traj), "noise",
         ),
     ]
 
@@ -525,13 +527,13 @@ def lemma_d3(traj: Trajectory) -> list[Check]:
             f"{int(aligned0.sum())} aligned neurons all keep their signs and monotone γ, γ̃: {aligned_ok}; "
             f"the sets change when mixed neurons join them ({int(printed_broken.sum())} neurons)",
             "set equality (printed); ⊇ (corrected)",
-            "as printed, (1)–(2) contradict (3): synchronised neurons enter U₊∩Ũ₊ or U₋∩Ũ₋", _sizes(traj), "(1)–(2)",
+            "as printed, (1)–(2) contradict (3): synchronised neurons enter U₊∩Ũ₊ or U₋∩Ũ₋", sizes_label(traj), "(1)–(2)",
         ),
         Check(
             "D.3", Verdict.HOLDS if never == 0 else Verdict.NOT_CHECKABLE,
             f"{n_mixed} mixed neurons; {n_mixed - never} synchronise, at t = {int(synced.min()) if synced.size else -1}…{int(synced.max()) if synced.size else -1} (median {float(np.median(synced)) if synced.size else float('nan'):.0f})",
             f"all within the {traj.epochs} epochs",
-            "" if never == 0 else "a finite run cannot show that a synchronisation never happens", _sizes(traj), "(3)",
+            "" if never == 0 else "a finite run cannot show that a synchronisation never happens", sizes_label(traj), "(3)",
         ),
     ]
 
@@ -561,23 +563,23 @@ def lemma_d4(traj: Trajectory) -> list[Check]:
         Check(
             "D.4", Verdict.HOLDS if not va.any() else Verdict.FAILS,
             f"{int(va.any(1).sum())}/{n_al} aligned neurons fall below ({_when(first_failure(va))})", f"qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾/C_μ) − 1, q = {q:.4f}",
-            "growth stops once the loss derivatives leave the stage-1 band" if va.any() else "", _sizes(traj), "A, Ã",
+            "growth stops once the loss derivatives leave the stage-1 band" if va.any() else "", sizes_label(traj), "A, Ã",
         ),
         Check(
             "D.4", Verdict.HOLDS if not v41.any() else Verdict.FAILS,
             f"{int(v41.any(1).sum())}/{n_al} violate ({_when(first_failure(v41))}); fitted factor over t ≤ 10: {rate:.4f}",
-            f"C_μA + Ã ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", _label_note(traj) if v41.any() else "", _sizes(traj), "(41)",
+            f"C_μA + Ã ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", _label_note(traj) if v41.any() else "", sizes_label(traj), "(41)",
         ),
         Check(
             "D.4", Verdict.HOLDS if not v42.any() else Verdict.FAILS,
             f"relative gap |C_μA − Ã|/(C_μA + Ã): median {float(np.median(gap[:, 0][aligned[:, 0]])):.3f} at t = 0, "
             f"{float(np.median(gap[:, -1][aligned[:, 0]])):.3f} at T₁; {int(v42.sum())} neurons grow it",
-            "shrinks", "", _sizes(traj), "(42)",
+            "shrinks", "", sizes_label(traj), "(42)",
         ),
         Check(
             "D.4", Verdict.HOLDS if not v41_steps.any() else Verdict.FAILS,
             f"{int(v41_steps.any(1).sum())}/{n_al} violate ({_when(first_failure(v41_steps))})",
-            f"C_μA + Ã ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", _label_note(traj) if v41_steps.any() else "", _sizes(traj),
+            f"C_μA + Ã ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", _label_note(traj) if v41_steps.any() else "", sizes_label(traj),
             "(41) from the one-step bounds",
         ),
     ]
@@ -611,11 +613,11 @@ def lemma_d8(traj: Trajectory) -> list[Check]:
     return [
         Check(
             "D.8", verdict, f"violations: printed {vp}/{total} ({_when(first_p)}), corrected {vc}/{total} ({_when(first_c)})",
-            f"q' = {q_printed:.6f} (printed), {q_fixed:.4f} (with σ_ξ²d)", "the printed factor lacks σ_ξ²d (NOTES §10 item 8)", _sizes(traj), "B_{r,±,+}",
+            f"q' = {q_printed:.6f} (printed), {q_fixed:.4f} (with σ_ξ²d)", "the printed factor lacks σ_ξ²d (NOTES §10 item 8)", sizes_label(traj), "B_{r,±,+}",
         ),
         Check(
             "D.8", Verdict.HOLDS if vm == 0 else Verdict.FAILS, f"{vm}/{total} totals grow ({_when(first_m)})", "B_{r,±,−}⁽ᵗ⁾ ≤ B_{r,±,−}⁽⁰⁾",
-            "", _sizes(traj), "B_{r,±,−}",
+            "", sizes_label(traj), "B_{r,±,−}",
         ),
     ]
 
@@ -650,7 +652,7 @@ def lemma_d9(traj: Trajectory) -> list[Check]:
 
     def part(name: str, v: np.ndarray, case: np.ndarray, bound: str) -> Check:
         k, pairs = int(v.any(1).sum()), int(case.sum())
-        return Check("D.9", Verdict.HOLDS if k == 0 else Verdict.FAILS, f"{k}/{pairs} pairs violate ({_when(first_failure(v))})", bound, "", _sizes(traj), name)
+        return Check("D.9", Verdict.HOLDS if k == 0 else Verdict.FAILS, f"{k}/{pairs} pairs violate ({_when(first_failure(v))})", bound, "", sizes_label(traj), name)
 
     return [
         part("case 1", v1, case1, "ρ = ρ̃ = 0, signs stay"),
@@ -676,10 +678,10 @@ def lemma_5_4(traj: Trajectory, delta: float = 0.1) -> list[Check]:
             "5.4", Verdict.HOLDS if psi <= bound else Verdict.FAILS,
             f"max Ψ = {psi:.3f}, max |ρ| = {rho:.3f} = {rho * math.sqrt(c.n):.1f}/√n at T₁ = {t1}",
             f"{bound:.3g} (the proof's bound)", f"read as 1/√n, the Õ would have to hide a factor of {rho * math.sqrt(c.n):.0f}",
-            _sizes(traj), "noise",
+            sizes_label(traj), "noise",
         ),
         Check(
             "5.4", Verdict.HOLDS if gmax >= 1 else Verdict.FAILS, f"max_r γ_r = {gmax:.3f} at T₁ = {t1}", "≥ 1 (Ω(1))",
-            f"measured: max_r γ_r ≥ 1 from t = {signal_time(traj)}", _sizes(traj), "signal",
+            f"measured: max_r γ_r ≥ 1 from t = {signal_time(traj)}", sizes_label(traj), "signal",
         ),
     ]

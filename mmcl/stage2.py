@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from .encoder import noise_preactivation, signal_activation, signal_preactivation
-from .stage1 import _sizes, first_failure, stage1_end
+from .stage1 import first_failure, sizes_label, stage1_end
 from .trainer import Run
 from .trajectory import Trajectory
 from .verdicts import Check, Verdict
@@ -67,7 +67,7 @@ def _too_short(traj: Trajectory, lemma: str, part: str = "") -> Check | None:
     if stage1_end(traj) < traj.epochs:
         return None
     return Check(lemma, Verdict.NOT_CHECKABLE, f"the run ends at T* = {traj.epochs} ≤ T₁", "stage 2 is [T₁, T*]",
-                 "train longer than T₁ to check stage 2", _sizes(traj), part)
+                 "train longer than T₁ to check stage 2", sizes_label(traj), part)
 
 
 def kappa(traj: Trajectory, eps: float) -> float:
@@ -196,7 +196,7 @@ def lemma_c13(traj: Trajectory) -> Check:
     ok = max(top, top_rho) <= a and a >= 20 * c.tau and c.lr <= eta_max
     return Check(
         "C.13", Verdict.HOLDS if ok else Verdict.FAILS, f"max |γ| = {top:.3f}, max |ρ| = {top_rho:.3f} over t ≤ {horizon(traj)}",
-        f"α = {a:.3f} (α ≥ 20τ = {20 * c.tau:g}; η = {c.lr:g} ≤ {eta_max:.3g})", "", _sizes(traj),
+        f"α = {a:.3f} (α ≥ 20τ = {20 * c.tau:g}; η = {c.lr:g} ≤ {eta_max:.3g})", "", sizes_label(traj),
     )
 
 
@@ -214,7 +214,7 @@ def _gradient_check(traj: Trajectory, lemma: str) -> Check:
     return Check(
         lemma, Verdict.HOLDS if worst_late <= 1 else Verdict.FAILS,
         f"‖∇L_S‖²/(max{{‖μ‖²,σ_ξ²d}}·L_S) ≤ {top:.3g}; last quarter / first half = {worst_late:.3f}", "bounded as L → 0 (ratio ≤ 1)",
-        "the O(·) constant is not given; we check that ‖∇L‖² vanishes at least as fast as L", _sizes(traj),
+        "the O(·) constant is not given; we check that ‖∇L‖² vanishes at least as fast as L", sizes_label(traj),
     )
 
 
@@ -238,7 +238,7 @@ def _start_distance_check(traj: Trajectory, lemma: str, eps: float, scale: float
     return Check(
         lemma, Verdict.HOLDS if ratio <= allowance else Verdict.FAILS,
         f"‖W⁽ᵀ¹⁾ − W*‖_F = {dist:.3f} = {ratio:.2f} × {scale_text}", f"Õ: factor ≤ κ·log(8mn/δ) = {allowance:.3g}",
-        f"Õ read as at most the step length κ = {kappa(traj, eps):.2f} times log(8mn/δ); ε = {eps:g}", _sizes(traj),
+        f"Õ read as at most the step length κ = {kappa(traj, eps):.2f} times log(8mn/δ); ε = {eps:g}", sizes_label(traj),
     )
 
 
@@ -276,12 +276,12 @@ def _margin_check(traj: Trajectory, lemma: str, eps: float) -> list[Check]:
         Check(
             lemma, Verdict.HOLDS if f0_bad == 0 else Verdict.FAILS,
             f"min ⟨∇F₀,W*⟩ = {f0_min:.3f}; {100 * f0_bad / f0_all:.1f}% of (i, t) below", f"≥ 2log(2M/ε) = {2 * big:.3f} on [T₁, T*]",
-            f"ε = {eps:g}", _sizes(traj), "F₀",
+            f"ε = {eps:g}", sizes_label(traj), "F₀",
         ),
         Check(
             lemma, Verdict.HOLDS if fj_bad == 0 else Verdict.FAILS,
             f"max ⟨∇F_j,W*⟩ = {fj_max:.3f}; {100 * fj_bad / fj_all:.1f}% of (i, j, t) above", f"≤ log(2M/ε) = {big:.3f} on [T₁, T*]",
-            f"ε = {eps:g}", _sizes(traj), "F_j",
+            f"ε = {eps:g}", sizes_label(traj), "F_j",
         ),
     ]
 
@@ -310,7 +310,7 @@ def _descent_check(traj: Trajectory, lemma: str, eps: float) -> Check:
         lemma, Verdict.HOLDS if not bad.any() else Verdict.FAILS,
         f"{int(bad.sum())} of {bad.size} steps violate; the distance to W* grows in {int((drop < 0).sum())}; "
         f"smallest slack {slack:.2e}", f"drop ≥ η(L − {'' if k == 1 else k}ε) on [T₁, T*)",
-        f"ε = {eps:g}", _sizes(traj),
+        f"ε = {eps:g}", sizes_label(traj),
     )
 
 
@@ -341,7 +341,7 @@ def _average_loss_check(traj: Trajectory, lemma: str, eps: float) -> tuple[Check
             lemma, Verdict.HOLDS if not bad.any() else Verdict.FAILS,
             f"mean loss at T* = {float(mean[:, -1].max()):.4f}; best iterate {best:.4f}",
             f"≤ {float(bound[:, -1].min()):.3g} at T*; the lemma's T = {t_paper}",
-            f"ε = {eps:g}; the bound is vacuous within {traj.epochs} epochs", _sizes(traj), "mean loss",
+            f"ε = {eps:g}; the bound is vacuous within {traj.epochs} epochs", sizes_label(traj), "mean loss",
         ),
         t_paper,
     )
@@ -361,7 +361,7 @@ def lemma_c18(traj: Trajectory, eps: float) -> list[Check]:
         mean_check,
         Check(
             "C.18", Verdict.HOLDS if ok else Verdict.FAILS, f"max |γ| on [T₁, T*] = {float(top.max()):.3f}",
-            f"3β = {3 * float(beta.min()):.3f}", "", _sizes(traj), "signal",
+            f"3β = {3 * float(beta.min()):.3f}", "", sizes_label(traj), "signal",
         ),
     ]
 
@@ -378,7 +378,7 @@ def lemma_d15(traj: Trajectory, eps: float) -> list[Check]:
         mean_check,
         Check(
             "D.15", Verdict.HOLDS if top <= bound else Verdict.FAILS, f"max |ρ|, |ρ̃| on [T₁, T*] = {top:.3f}",
-            f"σ₀σ_ξ√d = {bound:.3f}", "the main text promises Õ(1/√n) instead (NOTES §10 item 14)", _sizes(traj), "noise",
+            f"σ₀σ_ξ√d = {bound:.3f}", "the main text promises Õ(1/√n) instead (NOTES §10 item 14)", sizes_label(traj), "noise",
         ),
     ]
 
