@@ -14,7 +14,7 @@ export OMP_NUM_THREADS ?= 2
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
 	@echo "make test       set up .venv and run every test (unit, strict nbval, book build, browser test of the site)"
-	@echo "make e2e        browser test of the built site (after make book; needs /usr/bin/chromium)"
+	@echo "make e2e        browser test of the built site (after make book; needs /usr/bin/chromium and npm)"
 	@echo "make student    write the student edition (solutions removed) into dist/student"
 	@echo "make notebooks  re-execute every chapter (the one execution of record)"
 	@echo "make benchmark  run the trainer and sweep benchmarks"

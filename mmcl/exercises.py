@@ -95,7 +95,7 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     if want.ndim == 0:
         shown = (_show(expected), _show(got))
         if shown[0] == shown[1]:  # equal to 6 digits: show enough digits to see the difference
-            shown = (f"{float(want):.15g}", f"{float(have):.15g} (a float32 result? compute in float64)")
+            shown = (f"{float(want):.15g}", f"{float(have):.15g} (if your result is float32, compute in float64)")
         return f"expected {shown[0]}, got {shown[1]} (tolerance: rtol={rtol:g}, atol={atol:g})"
     worst = np.unravel_index(np.argmax(np.abs(have - want) - (atol + rtol * np.abs(want))), want.shape)
     return (f"{int((~close).sum())} of {want.size} entries differ; at index {tuple(int(i) for i in worst)} expected "

@@ -301,8 +301,13 @@ def test_the_colab_cell_can_point_at_the_student_repository() -> None:
 
     nb = _instructor()
     nb.cells.insert(0, nbformat.v4.new_code_cell(f"!git clone -q {BOOK_REPOSITORY} /content/mmcl-book"))
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(
+        "[Binder](https://mybinder.org/v2/gh/mmcl-book/mmcl-book/main?urlpath=lab/tree/book/x.ipynb) or "
+        "[Colab](https://colab.research.google.com/github/mmcl-book/mmcl-book/blob/main/book/x.ipynb)"))
     assert BOOK_REPOSITORY in student_notebook(nb).cells[0].source
-    moved = student_notebook(nb, repository="school/ml-course").cells[0].source
+    student = student_notebook(nb, repository="school/ml-course")
+    moved, links = student.cells[0].source, student.cells[1].source
     assert "https://github.com/school/ml-course" in moved and BOOK_REPOSITORY not in moved
+    assert links.count("school/ml-course") == 2 and "mmcl-book/mmcl-book" not in links
     with pytest.raises(ValueError, match="owner/name"):
         write_student_edition(Path("unused"), ROOT, repository="not-a-repo")

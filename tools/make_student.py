@@ -97,13 +97,17 @@ def exercise_section(nb: nbformat.NotebookNode) -> list[int]:
     return []
 
 
-BOOK_REPOSITORY = "https://github.com/mmcl-book/mmcl-book"
+BOOK_SLUG = "mmcl-book/mmcl-book"
+BOOK_REPOSITORY = f"https://github.com/{BOOK_SLUG}"
 """The repository that the first (Colab) cell of every chapter clones."""
+LAUNCH_PREFIXES = ("mybinder.org/v2/gh/", "colab.research.google.com/github/")
+"""How the chapters' Binder and Colab links name the repository."""
 
 
 def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook", repository: str | None = None) -> nbformat.NotebookNode:
     """The student version of one instructor notebook (the input is not modified). ``repository`` (``owner/name`` on
-    GitHub), if given, replaces the book's repository in the Colab cell, so that Colab fetches the student edition."""
+    GitHub), if given, replaces the book's repository in the Colab cell and in the Binder and Colab links, so that
+    they open the student edition."""
     exercises(nb, name)  # validate first
     out = copy.deepcopy(nb)
     kept = []
@@ -111,8 +115,10 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook", reposito
         tags = _tags(cell)
         if SOLUTION in tags:
             continue
-        if repository is not None and cell.cell_type == "code" and BOOK_REPOSITORY in cell.source:
+        if repository is not None:  # the Colab cell's clone, and the Binder and Colab launch links of the text
             cell.source = cell.source.replace(BOOK_REPOSITORY, f"https://github.com/{repository}")
+            for prefix in LAUNCH_PREFIXES:
+                cell.source = cell.source.replace(prefix + BOOK_SLUG, prefix + repository)
         if STUB in tags or AUTOCHECK in tags:
             tags = (tags - set(STUB_HIDING_TAGS)) | set(STUDENT_TAGS)
         if tags:
