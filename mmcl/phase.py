@@ -253,10 +253,10 @@ def crossing(x: Sequence[float], y: Sequence[float], log: bool = True) -> float:
     raise ValueError("the curve does not cross zero from below")
 
 
-def _single_band(ax: plt.Axes, values: np.ndarray, label: str = "single-modal") -> None:
+def _single_band(ax: plt.Axes, values: np.ndarray) -> None:
     mean, std = float(values.mean()), float(values.std())
     ax.axhspan(mean - std, mean + std, color="#d62728", alpha=0.15, lw=0)
-    ax.axhline(mean, color="#d62728", lw=1.5, label=label)
+    ax.axhline(mean, color="#d62728", lw=1.5, label="single-modal")
 
 
 def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float, n_snr2: float | None = None) -> plt.Figure:

@@ -62,12 +62,12 @@ def _check_eps(eps: float) -> None:
         raise ValueError(f"eps must be in (0, 1), got {eps}")
 
 
-def _too_short(traj: Trajectory, lemma: str, part: str = "") -> Check | None:
+def _too_short(traj: Trajectory, lemma: str) -> Check | None:
     """A ``not checkable`` verdict when the run ends before stage 2 starts (``T₁ ≥ T*``), else ``None``."""
     if stage1_end(traj) < traj.epochs:
         return None
     return Check(lemma, Verdict.NOT_CHECKABLE, f"the run ends at T* = {traj.epochs} ≤ T₁", "stage 2 is [T₁, T*]",
-                 "train longer than T₁ to check stage 2", sizes_label(traj), part)
+                 "train longer than T₁ to check stage 2", sizes_label(traj))
 
 
 def kappa(traj: Trajectory, eps: float) -> float:
