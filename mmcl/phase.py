@@ -29,6 +29,7 @@ __all__ = [
     "surface",
     "phase_diagram",
     "line_panel",
+    "means_at_equal",
     "spread_at_equal",
     "crossing",
     "unequal_modalities_figure",
@@ -216,21 +217,27 @@ def line_panel(ax: plt.Axes, s: Surface, key: str, label_of: Any = None, colors:
     ax.grid(True, alpha=0.3)
 
 
+def means_at_equal(s: Surface, key: str, combine: Any) -> dict[float, np.ndarray]:
+    """The seed-means of ``key`` grouped by the value of ``combine(x, y)`` (to 9 significant digits), in increasing
+    order of that value: ``{value: means of the grid points that share it}``."""
+    mean = s.mean(key)
+    groups: dict[float, list[float]] = {}
+    for j, yv in enumerate(s.y):
+        for i, xv in enumerate(s.x):
+            groups.setdefault(float(f"{combine(xv, yv):.9g}"), []).append(float(mean[j, i]))
+    return {value: np.asarray(groups[value]) for value in sorted(groups)}
+
+
 def spread_at_equal(s: Surface, key: str, combine: Any) -> tuple[float, int]:
     """Largest difference of the seed-mean of ``key`` between grid points with equal ``combine(x, y)``.
 
     Returns ``(spread, groups)``, ``groups`` counting the values of ``combine`` shared by two or more points.
     Used to test whether a result depends on ``(x, y)`` only through one combination of them.
     """
-    mean = s.mean(key)
-    groups: dict[float, list[float]] = {}
-    for j, yv in enumerate(s.y):
-        for i, xv in enumerate(s.x):
-            groups.setdefault(float(f"{combine(xv, yv):.9g}"), []).append(float(mean[j, i]))
-    shared = [v for v in groups.values() if len(v) > 1]
+    shared = [v for v in means_at_equal(s, key, combine).values() if len(v) > 1]
     if not shared:
         raise ValueError("no two grid points share a value of the combination")
-    return max(max(v) - min(v) for v in shared), len(shared)
+    return float(max(v.max() - v.min() for v in shared)), len(shared)
 
 
 def crossing(x: Sequence[float], y: Sequence[float], log: bool = True) -> float:
