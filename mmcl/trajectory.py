@@ -102,6 +102,13 @@ class Trajectory:
         return self.encoders[1]
 
 
+def _check_paper_model(config: SyntheticConfig) -> None:
+    """The trajectory tools follow the paper's data model; refuse the generalisations they do not account for."""
+    if config.label_agreement != 1 or config.augmentation != "gaussian":
+        raise ValueError("the trajectory analysis follows the paper's data model (label_agreement = 1, augmentation = "
+                         f"'gaussian'), got label_agreement={config.label_agreement}, augmentation={config.augmentation!r}")
+
+
 class Recorder:
     """``callback`` for :func:`mmcl.train` that keeps the per-epoch quantities of :class:`EncoderTrace`.
 
@@ -148,10 +155,7 @@ class Recorder:
         """Assemble the record of ``run`` (the run this recorder was passed to)."""
         if not self._rows:
             raise ValueError("the recorder holds no epochs: pass it as callback= to mmcl.train first")
-        config = run.configs[0]
-        if config.label_agreement != 1 or config.augmentation != "gaussian":
-            raise ValueError("the trajectory analysis follows the paper's data model (label_agreement = 1, augmentation = "
-                             f"'gaussian'), got label_agreement={config.label_agreement}, augmentation={config.augmentation!r}")
+        _check_paper_model(run.configs[0])
         if "rho" not in run.history:
             raise ValueError('the run must be trained with record="coefficients"')
         epochs = run.configs[0].epochs
@@ -218,6 +222,7 @@ def record(
     """Train on the CPU (float64 by default) with a :class:`Recorder` attached; return the run and its :class:`Trajectory`."""
     from .trainer import train
 
+    _check_paper_model(config)  # before training, not after
     rec = Recorder(snapshots)
     run = train(config, mode, seeds, device="cpu", dtype=dtype, record="coefficients", callback=rec, eval_every=eval_every)
     return run, rec.trajectory(run)
