@@ -19,7 +19,6 @@ import argparse
 import hashlib
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +26,8 @@ import nbformat
 import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from mmcl.atomic import write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = "python3"
@@ -83,17 +84,6 @@ def normalise(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     return nb
 
 
-def _write_atomic(nb: nbformat.NotebookNode, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            nbformat.write(nb, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def execute(path: Path, timeout: int = CELL_TIMEOUT) -> float:
     """Execute one notebook in place; returns the wall time in seconds. Raises on the first failing cell."""
     path = path.resolve()
@@ -113,7 +103,7 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT) -> float:
     elapsed = time.perf_counter() - start
     nb = normalise(nb, path.stem)
     nbformat.validate(nb)
-    _write_atomic(nb, path)
+    write_text(path, nbformat.writes(nb) + "\n")  # atomic, with ordinary file permissions; as nbformat.write
     return elapsed
 
 
