@@ -100,8 +100,8 @@ def exercise_section(nb: nbformat.NotebookNode) -> list[int]:
 BOOK_SLUG = "mmcl-book/mmcl-book"
 BOOK_REPOSITORY = f"https://github.com/{BOOK_SLUG}"
 """The repository that the first (Colab) cell of every chapter clones."""
-LAUNCH_PREFIXES = ("mybinder.org/v2/gh/", "colab.research.google.com/github/")
-"""How the chapters' Binder and Colab links name the repository."""
+REPOSITORY_PREFIXES = ("github.com/", "mybinder.org/v2/gh/", "colab.research.google.com/github/")
+"""How the chapters name the repository: the Colab cell's clone, the Binder and the Colab links."""
 
 
 def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook", repository: str | None = None) -> nbformat.NotebookNode:
@@ -115,9 +115,8 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook", reposito
         tags = _tags(cell)
         if SOLUTION in tags:
             continue
-        if repository is not None:  # the Colab cell's clone, and the Binder and Colab launch links of the text
-            cell.source = cell.source.replace(BOOK_REPOSITORY, f"https://github.com/{repository}")
-            for prefix in LAUNCH_PREFIXES:
+        if repository is not None:
+            for prefix in REPOSITORY_PREFIXES:
                 cell.source = cell.source.replace(prefix + BOOK_SLUG, prefix + repository)
         if STUB in tags or AUTOCHECK in tags:
             tags = (tags - set(STUB_HIDING_TAGS)) | set(STUDENT_TAGS)
