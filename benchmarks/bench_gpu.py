@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_of, dense_flops, machine, markdown_table, matmul_gflops, timed  # noqa: E402
 
 import mmcl  # noqa: E402
-from mmcl.sweep import load_grid, run_sweep  # noqa: E402
-from mmcl.trainer import matmul_flops  # noqa: E402
+from mmcl.model.trainer import matmul_flops  # noqa: E402
+from mmcl.sweeps.sweep import load_grid, run_sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,8 +80,8 @@ def largest_batch(device: str, limit: int) -> tuple[int, float]:
 
 def table1_times(device: str, size: str, seeds: int) -> None:
     """Step 5: train Table 1 at ``size`` on ``device`` and print each pipeline's wall time and accuracies."""
-    from mmcl.mnist import MNISTNotFoundError
-    from mmcl.table1 import table1
+    from mmcl.cmnist.mnist import MNISTNotFoundError
+    from mmcl.cmnist.table1 import table1
 
     try:
         record = table1(size, seeds, device=device)

@@ -1,9 +1,9 @@
-"""Sweep benchmark: throughput of ``mmcl.sweep`` at the Figure 1 size (CPU, float32) and how the cost grows.
+"""Sweep benchmark: throughput of ``mmcl.sweeps.sweep`` at the Figure 1 size (CPU, float32) and how the cost grows.
 
 1. Throughput: the same kind of grid (Figure 1 settings, a few temperatures τ, both modes) swept batched
    (``batch_runs=64``: all seeds and cells of one shape in one tensor program) and one run at a time
    (``batch_runs=1``, one seed per cell), in runs per second (best of ``--repeats`` sweeps each); the GFLOP/s of
-   the matrix products the trainer performs (:func:`mmcl.trainer.matmul_flops`) and, as "dense-equivalent",
+   the matrix products the trainer performs (:func:`mmcl.model.trainer.matmul_flops`) and, as "dense-equivalent",
    of the work the straightforward algorithm would do for the same runs (``common.dense_flops``), both against a
    dense float32 matmul measured in the same run. Goals: batched ≥ 3× one-at-a-time, ≥ 40% of the matmul
    throughput.
@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_of, dense_flops, machine, markdown_table, matmul_gflops, timed  # noqa: E402
 
 import mmcl  # noqa: E402
-from mmcl.sweep import Grid, run_sweep  # noqa: E402
-from mmcl.trainer import matmul_flops  # noqa: E402
+from mmcl.model.trainer import matmul_flops  # noqa: E402
+from mmcl.sweeps.sweep import Grid, run_sweep  # noqa: E402
 
 TAUS = [0.1, 0.12, 0.15, 0.2]
 

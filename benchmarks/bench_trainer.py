@@ -1,7 +1,7 @@
 """Trainer benchmark: the Figure 1 workload, single- and multi-modal, 1 seed and 64 seeds batched, float32 on CPU.
 
 Prints seconds per call (best of ``--repeats``), the GFLOP/s of the matrix products the trainer performs
-(:func:`mmcl.trainer.matmul_flops`) and, as "dense-equivalent", of the work the straightforward algorithm would do
+(:func:`mmcl.model.trainer.matmul_flops`) and, as "dense-equivalent", of the work the straightforward algorithm would do
 for the same runs (``common.dense_flops``: the ``m × d`` weights times every forward vector and a rank-``(n+1)``
 update each epoch), next to the GFLOP/s of a dense float32 matmul measured in the same run (before and after the
 workloads; their mean is the reference). The wall time includes everything ``mmcl.train`` does: drawing the data,
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_of, dense_flops, machine, markdown_table, matmul_gflops  # noqa: E402
 
 import mmcl  # noqa: E402
-from mmcl.trainer import matmul_flops  # noqa: E402
+from mmcl.model.trainer import matmul_flops  # noqa: E402
 
 
 def main() -> None:

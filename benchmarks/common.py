@@ -45,7 +45,7 @@ def best_of(fn: Callable[[], object], repeats: int, device: str = "cpu") -> floa
 def dense_flops(config, mode: str) -> int:
     """FLOPs of the straightforward algorithm for one run: every epoch multiplies the ``m × d`` weights with all
     forward vectors (``[ξ, μ, ε]`` single-modal, ``[ξ, μ]`` per modality multi-modal) and updates them with a
-    rank-``(n+1)`` product. The trainer avoids most of this work (:func:`mmcl.trainer.matmul_flops` counts what it
+    rank-``(n+1)`` product. The trainer avoids most of this work (:func:`mmcl.model.trainer.matmul_flops` counts what it
     does); the ratio of the two is the work its span-and-Gram formulation saves."""
     c = config
     if mode == "single":

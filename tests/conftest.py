@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mmcl.config import SyntheticConfig
+from mmcl.model.config import SyntheticConfig
 
 
 @pytest.fixture(autouse=True)

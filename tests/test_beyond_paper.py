@@ -9,10 +9,10 @@ import pytest
 import torch
 
 import mmcl
-from mmcl.config import SyntheticConfig
-from mmcl.data import initial_weights, sample
-from mmcl.dynamics import multi_modal_step, single_modal_step
-from mmcl.losses import multi_modal_loss, single_modal_loss
+from mmcl.model.config import SyntheticConfig
+from mmcl.model.data import initial_weights, sample
+from mmcl.model.dynamics import multi_modal_step, single_modal_step
+from mmcl.model.losses import multi_modal_loss, single_modal_loss
 
 SMALL = SyntheticConfig(n=12, d=40, m=6, n_test=30, mu_norm=3.0, mu_tilde_norm=6.0, sigma_eps=0.3, sigma0=0.3, tau=0.5, lr=0.05, epochs=15)
 

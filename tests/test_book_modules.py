@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mmcl
-from mmcl import checks, data, initialization, sensitivity, snr
+from mmcl.model import checks, data, initialization, snr
+from mmcl.sweeps import sensitivity
 
 matplotlib.use("Agg")
 SMALL = mmcl.SyntheticConfig(n=12, d=60, m=6, n_test=20, epochs=15, mu_norm=2.0, mu_tilde_norm=6.0)
@@ -81,9 +82,9 @@ def test_gradient_gap_detects_a_wrong_temperature() -> None:
     sample = data.sample(c, 0)
     run = mmcl.train(c, "single", seeds=[0], dtype="float64")
     w = run.w.detach().requires_grad_(True)
-    (auto,) = torch.autograd.grad(mmcl.losses.single_modal_loss(w, sample, 2 * c.tau).sum(), w)
+    (auto,) = torch.autograd.grad(mmcl.model.losses.single_modal_loss(w, sample, 2 * c.tau).sum(), w)
     closed = checks.full_gradient(
-        mmcl.dynamics.single_modal_step(run.w, sample, torch.tensor([c.tau], dtype=torch.float64)), sample.mu, sample.xi
+        mmcl.model.dynamics.single_modal_step(run.w, sample, torch.tensor([c.tau], dtype=torch.float64)), sample.mu, sample.xi
     )
     assert float((closed - auto).abs().max()) > 1e-3 * float(auto.abs().max())
 

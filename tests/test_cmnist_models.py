@@ -10,9 +10,9 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mmcl.cmnist_augment import colour_jitter, hue_rotation, shift
-from mmcl.cmnist_models import BatchedLinear, BatchedMLP, clip_loss, nt_xent
-from mmcl.softmax_probe import fit_softmax_probe
+from mmcl.cmnist.augment import colour_jitter, hue_rotation, shift
+from mmcl.cmnist.models import BatchedLinear, BatchedMLP, clip_loss, nt_xent
+from mmcl.cmnist.softmax_probe import fit_softmax_probe
 
 
 def _gens(*seeds: int) -> list[torch.Generator]:

@@ -6,9 +6,9 @@ import matplotlib
 import numpy as np
 import pytest
 
-from mmcl import cmnist_oracle, cmnist_plot
-from mmcl import colored_mnist as cm
-from mmcl.table1 import PAPER
+from mmcl.cmnist import dataset as cm
+from mmcl.cmnist import figures, oracle
+from mmcl.cmnist.table1 import PAPER
 
 matplotlib.use("Agg")
 
@@ -23,25 +23,25 @@ def splits() -> tuple[cm.ColoredMNIST, cm.ColoredMNIST]:
 
 def test_frontier_ends_match_the_dataset_rules(splits):
     train, test = splits
-    oracle = cmnist_oracle.mixture_frontier(train, test, fractions=(0.0, 0.5, 1.0))
-    assert oracle["train_accuracy"][0] == pytest.approx(cm.expected_colour_only_accuracy("train"), abs=0.02)
-    assert oracle["test_accuracy"][0] == pytest.approx(cm.expected_colour_only_accuracy("test"), abs=0.01)
+    frontier = oracle.mixture_frontier(train, test, fractions=(0.0, 0.5, 1.0))
+    assert frontier["train_accuracy"][0] == pytest.approx(cm.expected_colour_only_accuracy("train"), abs=0.02)
+    assert frontier["test_accuracy"][0] == pytest.approx(cm.expected_colour_only_accuracy("test"), abs=0.01)
     shape_ceiling = float((train.labels == train.true_labels).double().mean())
-    assert oracle["train_accuracy"][2] == pytest.approx(shape_ceiling, abs=0.02)
-    assert oracle["test_accuracy"][2] == pytest.approx(shape_ceiling, abs=0.02)
-    assert oracle["train_accuracy"][0] < oracle["train_accuracy"][1] < oracle["train_accuracy"][2]
+    assert frontier["train_accuracy"][2] == pytest.approx(shape_ceiling, abs=0.02)
+    assert frontier["test_accuracy"][2] == pytest.approx(shape_ceiling, abs=0.02)
+    assert frontier["train_accuracy"][0] < frontier["train_accuracy"][1] < frontier["train_accuracy"][2]
     with pytest.raises(ValueError, match="fraction"):
-        cmnist_oracle.mixture_frontier(train, test, fractions=(1.5,))
+        oracle.mixture_frontier(train, test, fractions=(1.5,))
 
 
 def test_figures_are_built(splits):
     train, test = splits
-    assert len(cmnist_plot.examples(train, test, per_class=3).axes) == 2
+    assert len(figures.examples(train, test, per_class=3).axes) == 2
     record = {
         "results": {name: {f"{k}_{s}": 0.5 for k in ("train_accuracy", "test_accuracy") for s in ("mean", "std")} for name in ("single", "multi")},
         "paper": PAPER,
     }
-    assert len(cmnist_plot.table1_bars(record, "title").axes) == 2
-    oracle = {"fraction": np.array([0.0, 1.0]), "train_accuracy": np.array([0.78, 0.91]), "test_accuracy": np.array([0.03, 0.91])}
-    assert len(cmnist_plot.frontier(oracle, {"single": (0.8, 0.3)}, PAPER).axes) == 1
+    assert len(figures.table1_bars(record, "title").axes) == 2
+    frontier = {"fraction": np.array([0.0, 1.0]), "train_accuracy": np.array([0.78, 0.91]), "test_accuracy": np.array([0.03, 0.91])}
+    assert len(figures.frontier(frontier, {"single": (0.8, 0.3)}, PAPER).axes) == 1
     matplotlib.pyplot.close("all")

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import torch
 
-import mmcl.cmnist_train as ct
-import mmcl.colored_mnist as cm
-import mmcl.table1 as t1
+import mmcl.cmnist.dataset as cm
+import mmcl.cmnist.table1 as t1
+import mmcl.cmnist.training as ct
 from mmcl.cli import main
 
 TINY = ct.CMNISTConfig(n_train=256, n_test=128, hidden=16, embed=8, epochs=3, batch_size=64)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmcl import colored_mnist as cm
+from mmcl.cmnist import dataset as cm
 
 N = 20_000
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import mmcl
-from mmcl.config import SyntheticConfig
-from mmcl.decomposition import least_squares, reconstruct
+from mmcl.model.config import SyntheticConfig
+from mmcl.model.decomposition import least_squares, reconstruct
 
 
 @pytest.mark.parametrize("mode", ["single", "multi"])

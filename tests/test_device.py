@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from mmcl.trainer import resolve_device
+from mmcl.model.trainer import resolve_device
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mmcl"
 

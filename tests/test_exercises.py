@@ -8,7 +8,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmcl.exercises import ExerciseCheckFailed, check_choice, check_function, check_value
+from mmcl.reader.exercises import ExerciseCheckFailed, check_choice, check_function, check_value
 
 
 def test_value_right_prints_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from mmcl import FIGURE1, data, explorers, theory  # noqa: E402
+from mmcl import FIGURE1  # noqa: E402
+from mmcl.model import data
+from mmcl.reader import explorers
+from mmcl.theory import predictions  # noqa: E402
 
 
 def teardown_function() -> None:
@@ -32,7 +35,7 @@ def test_data_model_summary_matches_theory_and_sample() -> None:
     summary = explorers.data_model_summary(config, data.sample(config, 0))
     assert summary.snr == pytest.approx(FIGURE1.snr) and summary.n_snr2 == pytest.approx(1.25)
     assert summary.measured_snr == pytest.approx(FIGURE1.snr, rel=0.02)  # ‖ξ_i‖ ≈ σ_ξ√d
-    assert summary.window == theory.n_snr2_window(FIGURE1.c_mu)
+    assert summary.window == predictions.n_snr2_window(FIGURE1.c_mu)
     assert not summary.in_window  # Figure 1's 1.25 lies below the window (chapter 3)
     inside = explorers.data_model_config(snr=math.sqrt(1.6 / 100))
     assert explorers.data_model_summary(inside, data.sample(inside, 0)).in_window
@@ -125,14 +128,14 @@ def test_explorers_start_where_asked_and_refuse_bad_starts() -> None:
 
 
 def _fake_phase_surface():
-    from mmcl.phase import Surface
+    from mmcl.sweeps.phase import Surface
 
     gap = np.array([[[0.1, 0.3], [0.2, 0.2]], [[0.0, 0.2], [0.5, 0.7]]])  # (c_mu, n_snr2, seeds)
     return Surface("n_snr2", "c_mu", np.array([0.5, 1.25]), np.array([1.0, 3.0]), {"gap": gap}, "test_accuracy")
 
 
 def test_phase_config_is_the_sweeps_grid_point() -> None:
-    from mmcl import sweep
+    from mmcl.sweeps import sweep
 
     config = explorers.phase_config(0.5, 6.0)
     assert config == sweep.resolve_config({"n_snr2": 0.5, "c_mu": 6.0})

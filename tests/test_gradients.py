@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mmcl.config import SyntheticConfig
-from mmcl.data import initial_weights, sample, stack
-from mmcl.dynamics import multi_modal_step, single_modal_step
-from mmcl.losses import multi_modal_loss, single_modal_loss
+from mmcl.model.config import SyntheticConfig
+from mmcl.model.data import initial_weights, sample, stack
+from mmcl.model.dynamics import multi_modal_step, single_modal_step
+from mmcl.model.losses import multi_modal_loss, single_modal_loss
 
 
 def _setup(config: SyntheticConfig, seeds: list[int]):
@@ -50,8 +50,8 @@ def test_stop_gradient_matters(tiny: SyntheticConfig) -> None:
     """Without the stop-gradient the gradient differs: the test above can fail."""
     data, w, _, tau = _setup(tiny, [0])
     w = w.requires_grad_(True)
-    from mmcl.encoder import noise_preactivation, signal_activation, signal_preactivation
-    from mmcl.losses import info_nce, negative_mask
+    from mmcl.model.encoder import noise_preactivation, signal_activation, signal_preactivation
+    from mmcl.model.losses import info_nce, negative_mask
 
     a = signal_activation(signal_preactivation(w, data.mu), data.y)
     p = torch.relu(noise_preactivation(w, data.xi))

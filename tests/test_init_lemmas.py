@@ -1,4 +1,4 @@
-"""Monte Carlo checks of the time-0 lemmas (mmcl.init_lemmas): sane failure rates and verdict logic."""
+"""Monte Carlo checks of the time-0 lemmas (mmcl.theory.init_lemmas): sane failure rates and verdict logic."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from mmcl import init_lemmas as L
-from mmcl.config import SyntheticConfig
-from mmcl.verdicts import Verdict
+from mmcl.model.config import SyntheticConfig
+from mmcl.theory import init_lemmas as L
+from mmcl.theory.verdicts import Verdict
 
 SMALL = SyntheticConfig(n=20, d=400, m=10, sigma0=0.02)
 

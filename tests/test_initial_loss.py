@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mmcl
-from mmcl.config import SyntheticConfig
+from mmcl.model.config import SyntheticConfig
 
 
 @pytest.mark.parametrize("mode, factor", [("single", 1), ("multi", 2)])

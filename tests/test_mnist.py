@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmcl import mnist
+from mmcl.cmnist import mnist
 
 NAMES = list(mnist.SHA256)
 

@@ -1,4 +1,4 @@
-"""Exact sampling of the time-0 inner products (mmcl.montecarlo) and the failure-rate estimate."""
+"""Exact sampling of the time-0 inner products (mmcl.theory.montecarlo) and the failure-rate estimate."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmcl.montecarlo import FailureRate, project, rademacher, sample_vectors
+from mmcl.theory.montecarlo import FailureRate, project, rademacher, sample_vectors
 
 
 @pytest.mark.parametrize("d", [3, 50, 10_000, 10**12])

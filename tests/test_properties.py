@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mmcl
-from mmcl.config import SyntheticConfig
+from mmcl.model.config import SyntheticConfig
 
 numbers = st.one_of(st.floats(-2, 20), st.sampled_from([math.nan, math.inf, -math.inf, 0.0]), st.integers(-3, 5))
 

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from mmcl.records import read_json, write_json
+from mmcl.storage.records import read_json, write_json
 
 
 def test_write_json_is_atomic_readable_and_leaves_no_temporary_file(tmp_path):
@@ -36,7 +36,7 @@ def test_read_json_reports_a_broken_file(tmp_path):
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
-    from mmcl import atomic
+    from mmcl.storage import atomic
 
     path = atomic.write_text(tmp_path / "t.md", "old\n")
 

@@ -23,8 +23,16 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from mmcl.exercises import ExerciseCheckFailed
-from tools.make_student import AUTOCHECK, SOLUTION, STUB, exercise_section, exercises, student_notebook, write_student_edition
+from mmcl.reader.exercises import ExerciseCheckFailed
+from tools.make_student import (
+    AUTOCHECK,
+    SOLUTION,
+    STUB,
+    exercise_section,
+    exercises,
+    student_notebook,
+    write_student_edition,
+)
 
 matplotlib.use("Agg")
 

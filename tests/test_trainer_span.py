@@ -7,11 +7,11 @@ import pytest
 import torch
 
 import mmcl
-from mmcl.config import SyntheticConfig
-from mmcl.data import initial_weights, sample
-from mmcl.dynamics import multi_modal_step, single_modal_step
-from mmcl.probe import probe_accuracy
-from mmcl.trainer import matmul_flops
+from mmcl.model.config import SyntheticConfig
+from mmcl.model.data import initial_weights, sample
+from mmcl.model.dynamics import multi_modal_step, single_modal_step
+from mmcl.model.probe import probe_accuracy
+from mmcl.model.trainer import matmul_flops
 
 
 def _dense_descent(config: SyntheticConfig, mode: str, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:

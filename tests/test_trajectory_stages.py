@@ -1,4 +1,4 @@
-"""Trajectory recording and the stage quantities (mmcl.trajectory, mmcl.stage1, mmcl.stage2, mmcl.scaling)."""
+"""Trajectory recording and the stage quantities (mmcl.theory.trajectory, mmcl.theory.stage1, mmcl.theory.stage2, mmcl.model.scaling)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 import torch
 
 import mmcl
-from mmcl import stage1, stage2, theory
-from mmcl.config import SyntheticConfig
-from mmcl.scaling import at_dimension
-from mmcl.trajectory import Recorder, record
-from mmcl.verdicts import Verdict
+from mmcl.model.config import SyntheticConfig
+from mmcl.model.scaling import at_dimension
+from mmcl.theory import predictions, stage1, stage2
+from mmcl.theory.trajectory import Recorder, record
+from mmcl.theory.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_trace_shapes_and_consistency(single) -> None:
 def test_gradient_norm_matches_autograd(small: SyntheticConfig, single) -> None:
     run, traj = single
     w = run.w0.clone().requires_grad_(True)
-    loss = mmcl.losses.single_modal_loss(w, run.data, small.tau).sum()
+    loss = mmcl.model.losses.single_modal_loss(w, run.data, small.tau).sum()
     (grad,) = torch.autograd.grad(loss, w)
     np.testing.assert_allclose(traj.h.grad_norm_sq()[:, 0], (grad**2).sum((1, 2)).numpy(), rtol=1e-9)
 
@@ -125,7 +125,7 @@ def test_distance_to_reference_matches_explicit_weights(small: SyntheticConfig, 
 
 
 def test_margin_matches_autograd(small: SyntheticConfig, single) -> None:
-    """⟨∇F₀(W), W*⟩ from :func:`mmcl.stage2.margins` equals the autograd gradient of F₀ paired with W*."""
+    """⟨∇F₀(W), W*⟩ from :func:`mmcl.theory.stage2.margins` equals the autograd gradient of F₀ paired with W*."""
     run, traj = single
     eps, i = 0.1, 3
     f0, fj = stage2.margins(traj, 0, eps)
@@ -148,7 +148,7 @@ def test_margin_matches_autograd(small: SyntheticConfig, single) -> None:
 
 
 def test_stage_checks_return_verdicts(single, multi) -> None:
-    from mmcl import audit
+    from mmcl.theory import audit
 
     for c in audit.stage_checks_single(single[1]) + audit.stage_checks_multi(multi[1]):
         assert isinstance(c.verdict, Verdict) and c.measured and c.bound
@@ -171,7 +171,7 @@ def test_at_dimension_keeps_the_stage1_picture() -> None:
     c = SyntheticConfig()
     big = at_dimension(c, 8000)
     assert math.isclose(big.n_snr2, c.n_snr2) and math.isclose(big.c_mu, c.c_mu)
-    for f in (theory.t1_single, theory.t1_multi, theory.noise_rate_single, theory.signal_rate_single, theory.signal_rate_multi, theory.noise_rate_multi):
+    for f in (predictions.t1_single, predictions.t1_multi, predictions.noise_rate_single, predictions.signal_rate_single, predictions.signal_rate_multi, predictions.noise_rate_multi):
         assert math.isclose(f(big), f(c), rel_tol=1e-12)
     with pytest.raises(ValueError, match="d must be"):
         at_dimension(c, 1)
@@ -194,7 +194,7 @@ def test_recorder_negatives_come_from_the_labels_not_the_probabilities() -> None
 def test_stage1_end_rejects_an_initialisation_past_stage_1() -> None:
     config = SyntheticConfig(n=6, d=400, m=3, n_test=6, sigma0=1.5, tau=200.0, epochs=3)
     _, traj = record(config, "single", [0])
-    assert theory.t1_single(config) < 0
+    assert predictions.t1_single(config) < 0
     with pytest.raises(ValueError, match="sigma0"):
         stage1.stage1_end(traj)
 

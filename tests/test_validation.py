@@ -8,9 +8,9 @@ import pytest
 import torch
 
 import mmcl
-from mmcl.config import SyntheticConfig
-from mmcl.data import sample
-from mmcl.losses import multi_modal_loss, negative_mask
+from mmcl.model.config import SyntheticConfig
+from mmcl.model.data import sample
+from mmcl.model.losses import multi_modal_loss, negative_mask
 
 
 @pytest.mark.parametrize(
@@ -91,8 +91,8 @@ def test_degenerate_configs_are_rejected(field: str, value: float, match: str) -
 
 
 def test_losses_name_the_missing_modality(tiny: SyntheticConfig) -> None:
-    from mmcl.dynamics import single_modal_step
-    from mmcl.losses import single_modal_loss
+    from mmcl.model.dynamics import single_modal_step
+    from mmcl.model.losses import single_modal_loss
 
     w = torch.zeros(1, tiny.m, tiny.d, dtype=torch.float64)
     multi_only, single_only = sample(tiny, 0, ("multi",)), sample(tiny, 0, ("single",))
@@ -105,8 +105,8 @@ def test_losses_name_the_missing_modality(tiny: SyntheticConfig) -> None:
 
 
 def test_tools_of_the_paper_model_refuse_its_generalisations() -> None:
-    from mmcl.snr import augmented_snr
-    from mmcl.trajectory import record
+    from mmcl.model.snr import augmented_snr
+    from mmcl.theory.trajectory import record
 
     with pytest.raises(ValueError, match="augmentation='gaussian'"):
         augmented_snr(SyntheticConfig(augmentation="mask"))
@@ -115,7 +115,7 @@ def test_tools_of_the_paper_model_refuse_its_generalisations() -> None:
 
 
 def test_parse_seeds_is_the_one_rule_for_seed_arguments() -> None:
-    from mmcl.data import parse_seeds
+    from mmcl.model.data import parse_seeds
 
     assert parse_seeds(3) == [0, 1, 2] and parse_seeds([4, 4]) == [4, 4]
     for bad in (0, -1, [], [1, -2], [1.5], True, "3", None):

@@ -1,10 +1,10 @@
-"""The verdict type, the lemma catalogue and the summary table (mmcl.verdicts)."""
+"""The verdict type, the lemma catalogue and the summary table (mmcl.theory.verdicts)."""
 
 from __future__ import annotations
 
 import pytest
 
-from mmcl.verdicts import LEMMAS, Check, Verdict, expect, summary_table
+from mmcl.theory.verdicts import LEMMAS, Check, Verdict, expect, summary_table
 
 
 def _check(lemma: str, verdict: Verdict, part: str = "") -> Check:

@@ -27,7 +27,7 @@ import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from mmcl.atomic import write_text
+from mmcl.storage.atomic import write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = "python3"

@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from site_browser import ROOT, SCREENSHOTS, Traffic, launch_target, toc_pages, watch
 
 pytestmark = pytest.mark.e2e

@@ -1,0 +1,210 @@
+"""Verdicts on the paper's lemmas: the result type of every numerical check, and the catalogue of all lemmas.
+
+Each check in :mod:`mmcl.theory.init_lemmas`, :mod:`mmcl.theory.stage1` and :mod:`mmcl.theory.stage2` returns a :class:`Check`: the
+lemma's number, a one-line statement, what was measured, the bound it was held against and a :class:`Verdict`:
+
+* ``holds`` — the statement, read literally at the sizes checked, is true;
+* ``holds once corrected`` — the statement as printed is false because of a typo (NOTES §10), and the corrected
+  statement (given in ``note``) holds;
+* ``fails at these sizes`` — the statement is false at the sizes checked (the proofs' size conditions are not met);
+* ``not checkable`` — no finite computation can decide it (``note`` says why).
+
+:data:`LEMMAS` lists every lemma of Appendices B–D and Section 5 (42 statements, numbered as in the paper), and
+:func:`summary_table` turns a list of checks into the book's verdict table, refusing to leave a lemma out.
+Notebooks guard each verdict with :func:`expect`, so a change in the code that flips a verdict fails the book's
+tests.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+__all__ = ["Verdict", "Check", "expect", "LEMMAS", "summary_table", "VerdictTable", "CheckTable"]
+
+
+class Verdict(str, Enum):
+    """The outcome of a numerical check of one statement."""
+
+    HOLDS = "holds"
+    CORRECTED = "holds once corrected"
+    FAILS = "fails at these sizes"
+    NOT_CHECKABLE = "not checkable"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+LEMMAS: dict[str, tuple[str, str]] = {
+    # number: (where, one-line statement)
+    "B.1": ("App. B", "x ~ N(0,σ²): P(|x| ≤ c) ≤ 2√(1 − exp(−2c²/(σ²π))) (anti-concentration)"),
+    "B.2": ("App. B", "|⟨w_r⁽⁰⁾,μ⟩| ≥ 100·SNR·√(8 log(6n/δ)/d)·n for all r, once d ≥ (400n/(σ₀σ_ξ))·√(…)"),
+    "B.3": ("App. B", "label counts |S_±1| ∈ n/2 ± √(n/2·log(4/δ))"),
+    "B.4": ("App. B", "initial inner products with μ, ξ_i, ε_i are at most √log(·) times their scale; maxima over r at least σ₀‖μ‖/2, σ₀σ_ξ√d/4"),
+    "B.5": ("App. B", "‖ξ_i‖² ∈ [σ_ξ²d/2, 3σ_ξ²d/2], |⟨ξ_i,ξ_i'⟩| ≤ 2σ_ξ²√(d log(6n²/δ)), |⟨ξ_i,μ⟩| ≤ ‖μ‖σ_ξ√(2 log(6n/δ)); same for ε"),
+    "5.1": ("§5.1", "the coefficients γ, ρ follow the recursions (12)–(13)"),
+    "C.1": ("App. C.1", "|⟨w_r⁽ᵗ⁾−w_r⁽⁰⁾,ξ_i⟩ − ρ_{r,i}| ≤ 5√(log(6n²/δ)/d)·n, |⟨w_r⁽ᵗ⁾−w_r⁽⁰⁾,μ⟩ − γ_r| ≤ SNR√(8 log(6n/δ)/d)·n"),
+    "C.2": ("App. C.1", "in stage 1, 1/(C_ℓ(1+M)) ≤ ℓ'_i, ℓ'_{i,j} ≤ C_ℓ/(1+M) for a constant C_ℓ > 1"),
+    "C.3": ("App. C.1.1", "U_±⁽ᵗ⁾ = U_±⁽⁰⁾, and γ_r is monotone with the sign of ⟨w_r⁽⁰⁾,μ⟩"),
+    "C.4": ("App. C.1.1", "A_r⁽ᵗ⁾ ≤ (1 + 0.52η‖μ‖²/(mτ))ᵗ A_r⁽⁰⁾"),
+    "C.5": ("App. C.1.2", "|⟨w_r⁽⁰⁾,ξ_i⟩| ≥ C_ξ|⟨w_r⁽ᵗ⁾,ε_i⟩| with a large constant C_ξ (C.11 uses C_ξ > 200)"),
+    "C.6": ("App. C.1.2", "|⟨w_r⁽⁰⁾,ξ_i⟩| > 150√(log(6n²/δ)/d), once d ≥ √(300 log(6n²/δ)/(−log(1−δ²/4n²)πσ₀²σ_ξ²))"),
+    "C.7": ("App. C.1.2", "I_{r,−}⁽ᵗ⁾ = I_{r,−}⁽⁰⁾ and ρ_{r,i}⁽ᵗ⁾ = 0 there: negatively initialised pairs never memorise"),
+    "C.8": ("App. C.1.2", "|#{i : y_i = 1, ⟨w_r⁽⁰⁾,ξ_i⟩ > 0} − n/4| ≤ √(n/2·log(4/δ))"),
+    "C.9": ("App. C.1.2", "B_{r,±}⁽⁰⁾ ≤ σ₀σ_ξ√(dn)·(1 + √(log(1/δ)/2))"),
+    "C.10": ("App. C.1.2", "|⟨w_r⁽⁰⁾,ξ_i⟩| > C·B_{r,±}⁽⁰⁾/n, once n ≥ 8C² log(1/δ)/log(1/(1−(δ/m)²))"),
+    "C.11": ("App. C.1.2", "Ψ⁽ᵗ⁾ ≥ (1 + 0.96ησ_ξ²d/(nmτ))ᵗ Ψ⁽⁰⁾, Ψ⁽ᵗ⁾ ≥ 101C_ℓ/(M+1)·B_{r,−}⁽ᵗ⁾, ρ ≥ 0 on I_{r,+}"),
+    "C.12": ("App. C.1.2", "(1/m)·Σ_{r: ⟨w_r⁽⁰⁾,ξ_i⟩>0} Ψ_{r,i}⁽⁰⁾ ≥ 0.2σ₀σ_ξ√d (and the same for Φ)"),
+    "5.2": ("§5.1", "γ_r⁽ᵗ⁾ = Õ(1/√n) for t ≤ T₁ and max_r ρ_{r,i}⁽ᵀ¹⁾ = Ω(1) for every i (single-modal)"),
+    "C.13": ("App. C.2", "|γ_r⁽ᵗ⁾|, |ρ_{r,i}⁽ᵗ⁾| ≤ α = log(3MT*) for all t ≤ T* (Proposition)"),
+    "C.14": ("App. C.2", "‖∇L_S(W⁽ᵗ⁾)‖_F² ≤ O(max{‖μ‖², σ_ξ²d})·L_S(W⁽ᵗ⁾)"),
+    "C.15": ("App. C.2", "‖W⁽ᵀ¹⁾ − W*‖_F ≤ Õ(√(mn)/(σ_ξ√d)) for the noise-direction reference point W*"),
+    "C.16": ("App. C.2", "⟨∇F₀,W*⟩ ≥ 2 log(2M/ε) and ⟨∇F_j,W*⟩ ≤ log(2M/ε) on [T₁, T*]"),
+    "C.17": ("App. C.2", "‖W⁽ᵗ⁾−W*‖_F² − ‖W⁽ᵗ⁺¹⁾−W*‖_F² ≥ η·L_S(W⁽ᵗ⁾) − ηε"),
+    "C.18": ("App. C.2", "mean loss on [T₁, t] ≤ ‖W⁽ᵀ¹⁾−W*‖_F²/(η(t−T₁+1)) + ε, and max_r|γ_r| ≤ 3·max_r|γ_r⁽ᵀ¹⁾|"),
+    "5.3": ("§5.2", "the coefficients γ, ρ, γ̃, ρ̃ follow the recursions (15)–(18)"),
+    "D.1": ("App. D.1", "in stage 1, 1/(C_ℓ(1+M)) ≤ ℓ'_i, ℓ'_{i,j} ≤ C_ℓ/(1+M) (multi-modal)"),
+    "D.2": ("App. D.1", "projections ≈ coefficients as in C.1, for both modalities"),
+    "D.3": ("App. D.1.1", "aligned neurons keep their signs and grow; mixed-sign neurons synchronise"),
+    "D.4": ("App. D.1.1", "A_r⁽ᵗ⁾ ≥ (1 + 0.48C_μη‖μ‖²/(mτ))ᵗ(A_r⁽⁰⁾ + Ã_r⁽⁰⁾/C_μ) − 1; C_μA + Ã grows, the gap shrinks"),
+    "D.5": ("App. D.1.2", "B_{r,+,+}⁽⁰⁾, B_{r,−,+}⁽⁰⁾ (and tilde) ≤ ½σ₀σ_ξ√(dn)·(1 + √(log(1/δ)/2))"),
+    "D.6": ("App. D.1.2", "B_{r,+,+}⁽⁰⁾ > 150√(log(6n²/δ)/d)·n², once d ≥ 300√2·n³ log(6n²/δ)/(σ₀σ_ξ√π·log(1/(1−(δ/m)²)))"),
+    "D.7": ("App. D.1.2", "|⟨w_r⁽⁰⁾,ξ_i⟩| > B_{r,+,+}⁽⁰⁾/n, once n ≥ 8 log(1/δ)/log(1/(1−(δ/m)²))"),
+    "D.8": ("App. D.1.2", "B_{r,±,+}⁽ᵗ⁾ ≤ (1 + 1.05η/(nmτ))ᵗ B_{r,±,+}⁽⁰⁾ and B_{r,±,−}⁽ᵗ⁾ ≤ B_{r,±,−}⁽⁰⁾"),
+    "D.9": ("App. D.1.2", "noise in the four sign cases: zero on negative pairs; Ψ⁽ᵗ⁾ ≤ (1 + 1.06ησ_ξ²d/(nmτ))ᵗ(Ψ + Ψ̃) when both positive"),
+    "D.10": ("App. D.1.3", "(1/m)·Σ_{r ∈ U₊⁽⁰⁾∩Ũ₊⁽⁰⁾}(A_r⁽⁰⁾ + Ã_r⁽⁰⁾/C_μ) ≥ 0.2σ₀‖μ‖ (and for U₋∩Ũ₋)"),
+    "5.4": ("§5.2", "at T₁: ρ_{r,i} = Õ(1/√n) for all r, i and max_r γ_r = Ω(1) (multi-modal)"),
+    "D.11": ("App. D.2", "‖∇L_S(W⁽ᵗ⁾)‖_F² ≤ O(max{‖μ‖², σ_ξ²d})·L_S(W⁽ᵗ⁾), and the same for W̃"),
+    "D.12": ("App. D.2", "‖W⁽ᵀ¹⁾ − W*‖_F ≤ Õ(√m/‖μ‖) (and W̃) for the signal-direction reference point"),
+    "D.13": ("App. D.2", "⟨∇F₀,W*⟩ ≥ 2 log(2M/ε) and ⟨∇F_j,W*⟩ ≤ log(2M/ε) on [T₁, T*], both modalities"),
+    "D.14": ("App. D.2", "joint descent: distance drop of (W, W̃) ≥ η·L(W⁽ᵗ⁾, W̃⁽ᵗ⁾) − 2ηε"),
+    "D.15": ("App. D.2", "|ρ|, |ρ̃| ≤ σ₀σ_ξ√d on [T₁, T] and mean loss ≤ (distance at T₁)/(η(t−T₁+1)) + 2ε"),
+}
+"""Every lemma (and Proposition C.13) of the paper's proofs: number → (where, one-line statement)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verdict on one lemma (or one part of it) with the numbers behind it.
+
+    ``measured`` and ``bound`` are short, already rounded strings (safe to store in notebook outputs); ``note``
+    explains a correction, a failure or why a statement cannot be checked; ``sizes`` names the configuration.
+    """
+
+    lemma: str
+    verdict: Verdict
+    measured: str
+    bound: str
+    note: str = ""
+    sizes: str = ""
+    part: str = ""
+
+    def __post_init__(self) -> None:
+        if self.lemma not in LEMMAS:
+            raise ValueError(f"lemma must be one of {list(LEMMAS)}, got {self.lemma!r}")
+        if not isinstance(self.verdict, Verdict):
+            raise ValueError(f"verdict must be a Verdict, got {self.verdict!r}")
+
+    @property
+    def statement(self) -> str:
+        return LEMMAS[self.lemma][1]
+
+    @property
+    def label(self) -> str:
+        """``"C.11"`` or ``"C.11 (22)"`` when the check covers one part of a lemma."""
+        return f"{self.lemma} {self.part}".strip()
+
+    def __str__(self) -> str:
+        text = f"{self.label}: {self.verdict} — measured {self.measured}; bound {self.bound}"
+        return text + (f" ({self.note})" if self.note else "")
+
+
+def expect(check: Check, verdict: Verdict | str) -> None:
+    """Raise ``AssertionError`` with the numbers unless ``check`` has the verdict ``verdict`` (silent otherwise).
+
+    The notebooks call this after every check, so that a change which flips a verdict fails strict nbval.
+    """
+    wanted = Verdict(verdict)
+    if check.verdict is not wanted:
+        raise AssertionError(f"Lemma {check.label}: expected '{wanted}', got '{check.verdict}': {check}")
+
+
+def _combine(checks: Sequence[Check]) -> Verdict:
+    """One verdict for a lemma checked in several parts: the weakest part decides."""
+    order = [Verdict.FAILS, Verdict.CORRECTED, Verdict.HOLDS, Verdict.NOT_CHECKABLE]
+    present = {c.verdict for c in checks}
+    if present == {Verdict.NOT_CHECKABLE}:
+        return Verdict.NOT_CHECKABLE
+    return next(v for v in order if v in present)
+
+
+@dataclass
+class VerdictTable:
+    """All lemmas with their combined verdicts; renders as Markdown in a notebook and as text elsewhere."""
+
+    rows: list[tuple[str, str, str, Verdict, str]] = field(default_factory=list)  # number, where, statement, verdict, detail
+
+    def counts(self) -> dict[Verdict, int]:
+        out = {v: 0 for v in Verdict}
+        for *_, verdict, _ in self.rows:
+            out[verdict] += 1
+        return out
+
+    def verdict(self, lemma: str) -> Verdict:
+        for number, _, _, verdict, _ in self.rows:
+            if number == lemma:
+                return verdict
+        raise ValueError(f"lemma {lemma!r} is not in the table")
+
+    def _repr_markdown_(self) -> str:
+        def cell(text: str) -> str:
+            return html.escape(text).replace("|", "&#124;")
+
+        lines = ["| Lemma | Where | Statement | Verdict | Evidence |", "|---|---|---|---|---|"]
+        lines += [f"| {n} | {w} | {cell(s)} | **{v}** | {cell(d)} |" for n, w, s, v, d in self.rows]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{v}: {k}" for v, k in self.counts().items())
+        return f"VerdictTable({len(self.rows)} lemmas; {counts})"
+
+
+@dataclass
+class CheckTable:
+    """A list of checks shown as a table (one row per check or part); renders as Markdown in a notebook."""
+
+    checks: list[Check]
+
+    def _repr_markdown_(self) -> str:
+        def cell(text: str) -> str:
+            return html.escape(text).replace("|", "&#124;")
+
+        lines = ["| Lemma | Verdict | Measured | Bound |", "|---|---|---|---|"]
+        lines += [f"| {cell(c.label)} | **{c.verdict}** | {cell(c.measured)} | {cell(c.bound)} |" for c in self.checks]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "\n".join(str(c) for c in self.checks)
+
+
+def summary_table(checks: Iterable[Check]) -> VerdictTable:
+    """The verdict of every lemma in :data:`LEMMAS`, in the paper's order.
+
+    Several checks of one lemma (its parts) are combined: the weakest verdict wins. Raises ``ValueError`` if a lemma
+    of the catalogue has no check, so the table can never silently skip one.
+    """
+    by_lemma: dict[str, list[Check]] = {}
+    for c in checks:
+        by_lemma.setdefault(c.lemma, []).append(c)
+    missing = [k for k in LEMMAS if k not in by_lemma]
+    if missing:
+        raise ValueError(f"checks missing for lemmas {missing}: every lemma needs a check or an explanation")
+    table = VerdictTable()
+    for number, (where, statement) in LEMMAS.items():
+        parts = by_lemma[number]
+        verdict = _combine(parts)
+        detail = "; ".join((f"{c.part}: " if c.part else "") + f"{c.measured} (bound: {c.bound})" for c in parts)
+        table.rows.append((number, where, statement, verdict, detail))
+    return table
