@@ -32,7 +32,8 @@ from common import best_of, dense_flops, machine, markdown_table, matmul_gflops,
 
 import mmcl  # noqa: E402
 from mmcl.model.trainer import matmul_flops  # noqa: E402
-from mmcl.sweeps.sweep import load_grid, run_sweep  # noqa: E402
+from mmcl.sweeps.grid import load_grid  # noqa: E402
+from mmcl.sweeps.runner import run_sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

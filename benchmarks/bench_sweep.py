@@ -1,4 +1,4 @@
-"""Sweep benchmark: throughput of ``mmcl.sweeps.sweep`` at the Figure 1 size (CPU, float32) and how the cost grows.
+"""Sweep benchmark: throughput of ``mmcl.sweeps.runner`` at the Figure 1 size (CPU, float32) and how the cost grows.
 
 1. Throughput: the same kind of grid (Figure 1 settings, a few temperatures τ, both modes) swept batched
    (``batch_runs=64``: all seeds and cells of one shape in one tensor program) and one run at a time
@@ -36,7 +36,8 @@ from common import best_of, dense_flops, machine, markdown_table, matmul_gflops,
 
 import mmcl  # noqa: E402
 from mmcl.model.trainer import matmul_flops  # noqa: E402
-from mmcl.sweeps.sweep import Grid, run_sweep  # noqa: E402
+from mmcl.sweeps.grid import Grid  # noqa: E402
+from mmcl.sweeps.runner import run_sweep  # noqa: E402
 
 TAUS = [0.1, 0.12, 0.15, 0.2]
 

@@ -135,10 +135,10 @@ def _fake_phase_surface():
 
 
 def test_phase_config_is_the_sweeps_grid_point() -> None:
-    from mmcl.sweeps import sweep
+    from mmcl.sweeps.grid import resolve_config
 
     config = explorers.phase_config(0.5, 6.0)
-    assert config == sweep.resolve_config({"n_snr2": 0.5, "c_mu": 6.0})
+    assert config == resolve_config({"n_snr2": 0.5, "c_mu": 6.0})
     assert config.n_snr2 == pytest.approx(0.5) and config.c_mu == pytest.approx(6.0)
     assert explorers.phase_config() == FIGURE1
     with pytest.raises(ValueError, match="n_snr2 must be in"):

@@ -20,10 +20,13 @@ BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 SKIP_TAGS = {"nbval-skip", "skip-execution"}
 COLAB_CELL = [
-    "# Colab has neither mmcl nor the recorded results: fetch the book and install mmcl (does nothing elsewhere).",
+    "# Colab has neither mmcl nor the recorded results: fetch the book and install mmcl",
+    "# (does nothing elsewhere).",
     "import sys",
+    "",
     "if \"google.colab\" in sys.modules:",
-    "    !test -d /content/mmcl-book || git clone -q --depth 1 https://github.com/mmcl-book/mmcl-book /content/mmcl-book",
+    "    !test -d /content/mmcl-book || git clone -q --depth 1 \\",
+    "        https://github.com/mmcl-book/mmcl-book /content/mmcl-book",
     "    %pip install -q /content/mmcl-book",
     "    %cd /content/mmcl-book/book",
 ]

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 import mmcl
-import mmcl.sweeps.sweep
 from mmcl.cli import main
-from mmcl.sweeps.sweep import Grid, ResultsFile, load_grid, load_results, run_sweep
+from mmcl.sweeps.grid import Grid, load_grid
+from mmcl.sweeps.results import ResultsFile, compare, load_results
+from mmcl.sweeps.runner import run_sweep, train_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = {"n": 12, "d": 40, "m": 6, "n_test": 30, "epochs": 12, "sigma0": 0.3, "tau": 0.5, "lr": 0.05}
@@ -291,13 +292,13 @@ def test_subset_train_grid_and_compare(tmp_path: Path) -> None:
     results = load_results(out)
     sub = results.grid.subset(n_snr2=[2.0], seeds=[2, 0])
     assert len(sub.cells()) == 2 * 2 and all(c.seeds == (2, 0) for c in sub.cells())
-    rows = mmcl.sweeps.sweep.train_grid(sub, device="cpu")
+    rows = train_grid(sub, device="cpu")
     assert [r["mode"] for r in rows] == ["single", "multi"] * 2
-    agreement = mmcl.sweeps.sweep.compare(rows, results)
+    agreement = compare(rows, results)
     assert agreement.runs == 8 and agreement.max_abs_diff <= 0.02
     # a changed result is noticed
     rows[1]["test_accuracy"] = rows[1]["test_accuracy"] + 0.25
-    assert mmcl.sweeps.sweep.compare(rows, results).max_abs_diff >= 0.25 - 1e-12
+    assert compare(rows, results).max_abs_diff >= 0.25 - 1e-12
     with pytest.raises(ValueError, match="not a non-empty subset"):
         results.grid.subset(n_snr2=[7.0])
     with pytest.raises(ValueError, match="not an axis"):
@@ -306,7 +307,7 @@ def test_subset_train_grid_and_compare(tmp_path: Path) -> None:
         results.grid.subset(seeds=[9])
     other = Grid.from_dict({"base": {**BASE, "tau": 0.3}, "grid": {"n_snr2": [2.0]}, "seeds": [0]})
     with pytest.raises(ValueError, match="holds no"):
-        mmcl.sweeps.sweep.compare(mmcl.sweeps.sweep.train_grid(other, device="cpu"), results)
+        compare(train_grid(other, device="cpu"), results)
 
 
 def test_crossing_rejects_repeated_x_and_interpolates_in_log_x() -> None:

@@ -1,4 +1,5 @@
-"""Trajectory recording and the stage quantities (mmcl.theory.trajectory, mmcl.theory.stage1, mmcl.theory.stage2, mmcl.model.scaling)."""
+"""Trajectory recording and the stage quantities (mmcl.theory.trajectory, mmcl.theory.stage1,
+mmcl.theory.stage1_single, mmcl.theory.stage1_multi, mmcl.theory.stage2, mmcl.model.scaling)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 import mmcl
 from mmcl.model.config import SyntheticConfig
 from mmcl.model.scaling import at_dimension
-from mmcl.theory import predictions, stage1, stage2
+from mmcl.theory import predictions, stage1, stage1_multi, stage1_single, stage2
 from mmcl.theory.trajectory import Recorder, record
 from mmcl.theory.verdicts import Verdict
 
@@ -81,10 +82,10 @@ def test_cross_totals_and_sync_times(multi) -> None:
 
 
 def test_recursions_hold_on_a_small_run(single, multi) -> None:
-    assert stage1.lemma_5_1(single[1]).verdict is Verdict.HOLDS
-    assert stage1.lemma_5_3(multi[1]).verdict is Verdict.HOLDS
+    assert stage1_single.lemma_5_1(single[1]).verdict is Verdict.HOLDS
+    assert stage1_multi.lemma_5_3(multi[1]).verdict is Verdict.HOLDS
     with pytest.raises(ValueError, match="5.3"):
-        stage1.lemma_5_1(multi[1])
+        stage1_single.lemma_5_1(multi[1])
 
 
 def test_growth_rate_estimators() -> None:
@@ -200,6 +201,6 @@ def test_stage1_end_rejects_an_initialisation_past_stage_1() -> None:
 
 
 def test_lemma_d4_checks_the_printed_41_and_the_form_the_one_step_bounds_give(multi) -> None:
-    checks = stage1.lemma_d4(multi[1])
+    checks = stage1_multi.lemma_d4(multi[1])
     assert [c.part for c in checks] == ["A, Ã", "(41)", "(42)", "(41) from the one-step bounds"]
     assert "qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾)" in checks[1].bound and "qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾)" in checks[3].bound

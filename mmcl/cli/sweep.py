@@ -1,4 +1,4 @@
-"""The ``sweep`` command (see :mod:`mmcl.cli` and :mod:`mmcl.sweeps.sweep`).
+"""The ``sweep`` command (see :mod:`mmcl.cli` and :mod:`mmcl.sweeps.runner`).
 
 ``python -m mmcl sweep --grid FILE.yaml|json --out results.jsonl [--device {auto,cpu,cuda}] [--batch-runs K] [--quiet]``
 trains every cell of the grid that ``--out`` does not hold yet and appends one line per cell; running the same
@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..sweeps.sweep import load_grid, run_sweep
+from ..sweeps.grid import load_grid
+from ..sweeps.runner import run_sweep
 
 __all__ = ["add_sweep_arguments", "run_sweep_command"]
 

@@ -201,8 +201,8 @@ def training_figure(
 
 def phase_config(n_snr2: float = FIGURE1.n_snr2, c_mu: float = FIGURE1.c_mu) -> SyntheticConfig:
     """The configuration of one point of chapter 11's grid: Figure 1 with ``‖μ‖ = σ_ξ√(n·SNR²·d/n)`` and
-    ``‖μ̃‖ = C_μ‖μ‖`` (:func:`mmcl.sweeps.sweep.resolve_config`)."""
-    from ..sweeps.sweep import resolve_config
+    ``‖μ̃‖ = C_μ‖μ‖`` (:func:`mmcl.sweeps.grid.resolve_config`)."""
+    from ..sweeps.grid import resolve_config
 
     _check_range("n_snr2", n_snr2)
     _check_range("c_mu", c_mu)

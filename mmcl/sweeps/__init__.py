@@ -1,4 +1,4 @@
-"""Sweeps over the synthetic task (chapters 9 and 11): grids of configurations trained batched and resumable
-(:mod:`.sweep`), the phase diagram and its derived quantities (:mod:`.phase`) and the (τ, σ₀) sensitivity map of
-chapter 9 (:mod:`.sensitivity`).
+"""Sweeps over the synthetic task (chapters 9 and 11): grids of configurations (:mod:`.grid`) trained batched and
+resumable (:mod:`.runner`) into JSON-lines results files (:mod:`.results`), the phase diagram and its derived
+quantities (:mod:`.phase`) and the (τ, σ₀) sensitivity map of chapter 9 (:mod:`.sensitivity`).
 """

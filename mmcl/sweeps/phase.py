@@ -1,6 +1,6 @@
 """Analysis of sweep results (chapter 11): accuracy surfaces, the single/multi gap, and the phase diagram.
 
-The rows come from :meth:`mmcl.sweeps.sweep.SweepResults.table`: one row per grid point and mode, holding the point's coordinates and per-seed arrays of results.
+The rows come from :meth:`mmcl.sweeps.results.SweepResults.table`: one row per grid point and mode, holding the point's coordinates and per-seed arrays of results.
 Single- and multi-modal runs of the same seed share the modality-1 data and the initial ``W``
 (:mod:`mmcl.model.data`), so the gap *multi − single* is computed seed by seed (a paired difference) before averaging.
 

@@ -2,14 +2,15 @@
 
 :func:`all_checks` runs the time-0 Monte Carlo checks (:mod:`mmcl.theory.init_lemmas`), one recorded single-modal and one
 multi-modal run at the given configuration (:func:`mmcl.theory.trajectory.record`) and every stage check
-(:mod:`mmcl.theory.stage1`, :mod:`mmcl.theory.stage2`); :func:`mmcl.theory.verdicts.summary_table` turns the list into the table. The
+(:mod:`mmcl.theory.stage1_single`, :mod:`mmcl.theory.stage1_multi`, :mod:`mmcl.theory.stage2`);
+:func:`mmcl.theory.verdicts.summary_table` turns the list into the table. The
 chapters call the same functions with the same seeds, so the table and the chapters agree by construction.
 """
 
 from __future__ import annotations
 
 from ..model.config import SyntheticConfig
-from . import init_lemmas, stage1, stage2
+from . import init_lemmas, stage1_multi, stage1_single, stage2
 from .trajectory import Trajectory, record
 from .verdicts import Check
 
@@ -26,15 +27,15 @@ def stage_checks_single(traj: Trajectory, eps: float = EPSILON, delta: float = 0
     if traj.mode != "single":
         raise ValueError(f"need a single-modal trajectory, got {traj.mode!r}")
     return [
-        stage1.lemma_5_1(traj),
-        stage1.lemma_c1(traj, delta),
-        stage1.lemma_c2(traj),
-        stage1.lemma_c3(traj),
-        *stage1.lemma_c4(traj),
-        stage1.lemma_c5(traj),
-        stage1.lemma_c7(traj),
-        *stage1.lemma_c11(traj),
-        *stage1.lemma_5_2(traj, delta),
+        stage1_single.lemma_5_1(traj),
+        stage1_single.lemma_c1(traj, delta),
+        stage1_single.lemma_c2(traj),
+        stage1_single.lemma_c3(traj),
+        *stage1_single.lemma_c4(traj),
+        stage1_single.lemma_c5(traj),
+        stage1_single.lemma_c7(traj),
+        *stage1_single.lemma_c11(traj),
+        *stage1_single.lemma_5_2(traj, delta),
         stage2.lemma_c13(traj),
         stage2.lemma_c14(traj),
         stage2.lemma_c15(traj, eps, delta),
@@ -49,14 +50,14 @@ def stage_checks_multi(traj: Trajectory, eps: float = EPSILON, delta: float = 0.
     if traj.mode != "multi":
         raise ValueError(f"need a multi-modal trajectory, got {traj.mode!r}")
     return [
-        stage1.lemma_5_3(traj),
-        stage1.lemma_d1(traj),
-        *stage1.lemma_d2(traj, delta),
-        *stage1.lemma_d3(traj),
-        *stage1.lemma_d4(traj),
-        *stage1.lemma_d8(traj),
-        *stage1.lemma_d9(traj),
-        *stage1.lemma_5_4(traj, delta),
+        stage1_multi.lemma_5_3(traj),
+        stage1_multi.lemma_d1(traj),
+        *stage1_multi.lemma_d2(traj, delta),
+        *stage1_multi.lemma_d3(traj),
+        *stage1_multi.lemma_d4(traj),
+        *stage1_multi.lemma_d8(traj),
+        *stage1_multi.lemma_d9(traj),
+        *stage1_multi.lemma_5_4(traj, delta),
         stage2.lemma_d11(traj),
         stage2.lemma_d12(traj, eps, delta),
         *stage2.lemma_d13(traj, eps),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .init_lemmas import ProbabilityCheck
+from .probability import ProbabilityCheck
 from .stage2 import EmbeddingSplit
 
 __all__ = ["failure_rates", "growth", "embedding_histogram", "THEORY", "MEASURED"]

@@ -1,7 +1,9 @@
 """Verdicts on the paper's lemmas: the result type of every numerical check, and the catalogue of all lemmas.
 
-Each check in :mod:`mmcl.theory.init_lemmas`, :mod:`mmcl.theory.stage1` and :mod:`mmcl.theory.stage2` returns a :class:`Check`: the
-lemma's number, a one-line statement, what was measured, the bound it was held against and a :class:`Verdict`:
+Each check in :mod:`mmcl.theory.appendix_b`, :mod:`mmcl.theory.init_single`, :mod:`mmcl.theory.init_multi`,
+:mod:`mmcl.theory.stage1_single`, :mod:`mmcl.theory.stage1_multi` and :mod:`mmcl.theory.stage2` returns a
+:class:`Check`: the lemma's number, a one-line statement, what was measured, the bound it was held against and a
+:class:`Verdict`:
 
 * ``holds`` — the statement, read literally at the sizes checked, is true;
 * ``holds once corrected`` — the statement as printed is false because of a typo (NOTES §10), and the corrected
