@@ -6,10 +6,27 @@ BIN     = $(VENV)/bin
 #   make book TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_SPEC  ?= torch==2.13.0
 TORCH_INDEX ?=
+# The locked environment. requirements.lock pins one version of every package that the book and its tests use: the
+# dependencies of pyproject.toml and its extras LOCK_EXTRAS, with everything they need (pyproject.toml keeps its
+# ranges for those who `pip install mmcl` as a library). `make lock` regenerates it with uv (UV_SPEC) as a universal
+# resolution for Python >= 3.11, keeping the versions already locked where they still fit (LOCK_ARGS=--upgrade
+# moves every package to its newest release); it is made for, and tested on, Python 3.11 on Linux x86-64, as used by
+# CI and Binder. tests/test_lock.py fails when pyproject.toml and the lock disagree.
+# PyTorch: the lock pins torch at TORCH_SPEC and torch's own pure-Python requirements (filelock, sympy, networkx,
+# jinja2, fsspec, ...), but not the CUDA libraries that PyPI's Linux wheel of torch requires: LOCK_EXCLUDE removes
+# them, and whatever only they need, from the resolution (uv's --excludes), so installing the lock never downloads
+# them. `make env` installs the build of torch that TORCH_SPEC and TORCH_INDEX choose (without its requirements),
+# then exactly the lines of the lock (--no-deps; torch is already there), then whatever that build needs beyond the
+# lock (the CUDA libraries for a CUDA build, nothing for a CPU build), and checks the result with pip check.
+LOCK         = requirements.lock
+LOCK_EXTRAS  = book test e2e cluster
+LOCK_EXCLUDE = cuda-bindings cuda-toolkit nvidia-cudnn-cu13 nvidia-cusparselt-cu13 nvidia-nccl-cu13 nvidia-nvshmem-cu13 triton
+LOCK_ARGS   ?=
+UV_SPEC     ?= uv==0.13.10
 NBVAL = $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 -p no:cacheprovider
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: help env test unit nbval book e2e e2e-assets student notebooks benchmark clean
+.PHONY: help env lock lint test unit nbval book e2e e2e-assets student notebooks benchmark clean
 
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
@@ -18,17 +35,39 @@ help:
 	@echo "make student    write the student edition (solutions removed) into dist/student"
 	@echo "make notebooks  re-execute every chapter (the one execution of record)"
 	@echo "make benchmark  run the trainer and sweep benchmarks"
+	@echo "make env        set up .venv from the lock (requirements.lock)"
+	@echo "make lock       regenerate requirements.lock from pyproject.toml (LOCK_ARGS=--upgrade: newest releases)"
+	@echo "make lint       ruff on the repository"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q $(TORCH_SPEC) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(BIN)/pip install -q -e ".[book,test,e2e]"
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install -q --no-deps $(TORCH_SPEC) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(BIN)/pip install -q --no-deps -r $(LOCK)
+	$(BIN)/pip install -q $(TORCH_SPEC) -c $(LOCK) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check
 	touch $@
 
 env: $(VENV)/.installed
+
+lock: | $(BIN)/python
+	$(BIN)/pip install -q $(UV_SPEC)
+	printf '%s\n' $(LOCK_EXCLUDE) > $(VENV)/lock-exclude.txt
+	echo '$(TORCH_SPEC)' | $(BIN)/uv pip compile -q pyproject.toml - $(addprefix --extra ,$(LOCK_EXTRAS)) \
+		--excludes $(VENV)/lock-exclude.txt --universal --python-version 3.11 \
+		--custom-compile-command 'make lock' -o $(LOCK) $(LOCK_ARGS)
+	@if grep -Ein '^(nvidia|cuda|triton)' $(LOCK); then \
+		echo "$(LOCK): CUDA-only packages above; add torch's requirement that brings them to LOCK_EXCLUDE" >&2; \
+		exit 1; fi
+
+# ruff lints the package, the tests, the tools and the chapters' code (book/ruff.toml: 88 columns), and checks that
+# all of it is formatted (`.venv/bin/ruff format .` formats it).
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: export MPLBACKEND = Agg
 unit: env
@@ -37,9 +76,12 @@ unit: env
 # Kernels inherit the environment, which is that of the execution of record (tools/execute_notebooks.py:
 # kernel_environment): one thread, CPU only even where a GPU is present, fixed hash seed, no MPLBACKEND so that
 # figures render inline as in the stored outputs.
+# NBVAL_PATHS: the chapters to run (all of book/ by default). ATEN_CPU_CAPABILITY, if set, is passed on, so that
+# `make nbval ATEN_CPU_CAPABILITY=default` runs the chapters with PyTorch's kernels for another instruction set.
+NBVAL_PATHS ?= book
 nbval: env
 	env -u MPLBACKEND OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= PYTHONHASHSEED=0 TQDM_DISABLE=1 \
-		$(NBVAL) book -q
+		$(if $(ATEN_CPU_CAPABILITY),ATEN_CPU_CAPABILITY=$(ATEN_CPU_CAPABILITY)) $(NBVAL) $(NBVAL_PATHS) -q
 
 book: env
 	rm -rf _build/html
@@ -58,7 +100,7 @@ e2e: env
 	$(MAKE) e2e-assets || test "$$MMCL_E2E_REQUIRED" != 1
 	$(BIN)/pytest tests/e2e -q
 
-test: unit nbval book e2e
+test: lint unit nbval book e2e
 
 student: env
 	$(BIN)/python -m tools.make_student

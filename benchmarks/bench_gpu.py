@@ -46,8 +46,18 @@ def throughput(device: str, batches: tuple[int, ...], reference: float) -> list[
             seconds = best_of(lambda: mmcl.train(config, mode, runs, device=device), 2, device)
             rate = matmul_flops(config, mode) * runs / seconds / 1e9
             dense = dense_flops(config, mode) * runs / seconds / 1e9
-            rows.append((mode, runs, f"{seconds:.2f}", f"{seconds / runs:.4f}", f"{rate:.1f}", f"{100 * rate / reference:.1f}%",
-                         f"{dense:.1f}", f"{100 * dense / reference:.0f}%"))
+            rows.append(
+                (
+                    mode,
+                    runs,
+                    f"{seconds:.2f}",
+                    f"{seconds / runs:.4f}",
+                    f"{rate:.1f}",
+                    f"{100 * rate / reference:.1f}%",
+                    f"{dense:.1f}",
+                    f"{100 * dense / reference:.0f}%",
+                )
+            )
             print(f"  {mode} × {runs}: {seconds:.2f} s", flush=True)
     return rows
 
@@ -89,8 +99,15 @@ def table1_times(device: str, size: str, seeds: int) -> None:
     except MNISTNotFoundError as exc:
         print(f"\nTable 1: skipped, no MNIST ({str(exc).splitlines()[0][:200]})", flush=True)
         return
-    rows = [(name, f"{r['wall_time_s']:.1f}", f"{100 * r['train_accuracy_mean']:.2f}", f"{100 * r['test_accuracy_mean']:.2f}")
-            for name, r in record["results"].items()]
+    rows = [
+        (
+            name,
+            f"{r['wall_time_s']:.1f}",
+            f"{100 * r['train_accuracy_mean']:.2f}",
+            f"{100 * r['test_accuracy_mean']:.2f}",
+        )
+        for name, r in record["results"].items()
+    ]
     print(f"\nTable 1, {size} size, {seeds} seeds, on {device} ({record['provenance']['wall_time_s']:.1f} s in all):")
     print(markdown_table(("pipeline", "seconds", "train accuracy %", "test accuracy %"), rows), flush=True)
 
@@ -110,12 +127,22 @@ def main() -> None:
     reference = matmul_gflops(2048 if small else 8192, repeats=5, device=args.device)
     print(f"dense float32 matmul: {reference:.0f} GFLOP/s\n", flush=True)
     rows = throughput(args.device, (1, 8) if small else (1, 64, 512), reference)
-    print("\n" + markdown_table(("mode", "runs", "seconds", "s/run", "GFLOP/s", "of matmul", "dense-equivalent GFLOP/s", "of matmul"), rows))
+    print(
+        "\n"
+        + markdown_table(
+            ("mode", "runs", "seconds", "s/run", "GFLOP/s", "of matmul", "dense-equivalent GFLOP/s", "of matmul"), rows
+        )
+    )
     if not args.skip_phase:
         runs, seconds = phase_diagram(args.device, args.phase_batch)
-        print(f"\nphase diagram (results/grids/phase.yaml): {runs} runs in {seconds:.1f} s ({runs / seconds:.1f} runs/s)", flush=True)
+        print(
+            f"\nphase diagram (results/grids/phase.yaml): {runs} runs in {seconds:.1f} s ({runs / seconds:.1f} runs/s)",
+            flush=True,
+        )
     fitted, peak = largest_batch(args.device, min(args.max_batch, 256) if small else args.max_batch)
-    print(f"\nlargest batch of Figure 1 runs that trained: {fitted} (peak memory {peak:.1f} GiB; limit {args.max_batch})")
+    print(
+        f"\nlargest batch of Figure 1 runs that trained: {fitted} (peak memory {peak:.1f} GiB; limit {args.max_batch})"
+    )
     if not args.skip_table1:
         table1_times(args.device, "quick" if small else "full", 1 if small else 3)
 

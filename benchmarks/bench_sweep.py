@@ -46,7 +46,9 @@ def throughput(device: str, seeds: int, repeats: int) -> tuple[list[tuple], dict
     batched = Grid.from_dict({"grid": {"tau": TAUS}, "seeds": seeds, "modes": ["single", "multi"]})
     alone = Grid.from_dict({"grid": {"tau": TAUS}, "seeds": 1, "modes": ["single", "multi"]})
     modes = ("single", "multi")
-    flops = {mode: matmul_flops(mmcl.FIGURE1, mode, eval_every=mmcl.FIGURE1.epochs) for mode in modes}  # the sweep's probe runs at the end only
+    flops = {
+        mode: matmul_flops(mmcl.FIGURE1, mode, eval_every=mmcl.FIGURE1.epochs) for mode in modes
+    }  # the sweep's probe runs at the end only
     dense = {mode: dense_flops(mmcl.FIGURE1, mode) for mode in modes}
     before = matmul_gflops(device=device)
     measured = {}
@@ -69,11 +71,27 @@ def throughput(device: str, seeds: int, repeats: int) -> tuple[list[tuple], dict
     rows = []
     for name, (runs, seconds, gflop, dense_gflop) in measured.items():
         rate, dense_rate = gflop / seconds, dense_gflop / seconds
-        rows.append((name, runs, f"{seconds:.2f}", f"{runs / seconds:.2f}", f"{rate:.1f}", f"{100 * rate / reference:.0f}%",
-                     f"{dense_rate:.1f}", f"{100 * dense_rate / reference:.0f}%"))
-    speedup = (measured["batched"][0] / measured["batched"][1]) / (measured["one run at a time"][0] / measured["one run at a time"][1])
-    return rows, {"matmul_before": before, "matmul_after": after, "speedup": speedup,
-                  "runs_per_second": {k: v[0] / v[1] for k, v in measured.items()}}
+        rows.append(
+            (
+                name,
+                runs,
+                f"{seconds:.2f}",
+                f"{runs / seconds:.2f}",
+                f"{rate:.1f}",
+                f"{100 * rate / reference:.0f}%",
+                f"{dense_rate:.1f}",
+                f"{100 * dense_rate / reference:.0f}%",
+            )
+        )
+    speedup = (measured["batched"][0] / measured["batched"][1]) / (
+        measured["one run at a time"][0] / measured["one run at a time"][1]
+    )
+    return rows, {
+        "matmul_before": before,
+        "matmul_after": after,
+        "speedup": speedup,
+        "runs_per_second": {k: v[0] / v[1] for k, v in measured.items()},
+    }
 
 
 def per_run(config: mmcl.SyntheticConfig, runs: int, epochs: int, device: str) -> tuple[float, float]:
@@ -84,8 +102,11 @@ def per_run(config: mmcl.SyntheticConfig, runs: int, epochs: int, device: str) -
     """
     stamps: list[float] = []
     c = config.replace(epochs=epochs)
-    total = timed(lambda: mmcl.train(c, "single", runs, device=device, eval_every=epochs,
-                                     on_epoch=lambda _: stamps.append(time.perf_counter())))
+    total = timed(
+        lambda: mmcl.train(
+            c, "single", runs, device=device, eval_every=epochs, on_epoch=lambda _: stamps.append(time.perf_counter())
+        )
+    )
     per_epoch = statistics.median(b - a for a, b in zip(stamps, stamps[1:]))
     return per_epoch / runs, max(total - epochs * per_epoch, 0.0) / runs
 
@@ -125,7 +146,9 @@ def plot(data: dict, path: Path, epochs: int) -> None:
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("seconds per run")
     axes[0].legend(fontsize=7)
-    fig.suptitle("Cost per run of single-modal training (CPU, float32); others at the Figure 1 size, R = 16", fontsize=10)
+    fig.suptitle(
+        "Cost per run of single-modal training (CPU, float32); others at the Figure 1 size, R = 16", fontsize=10
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -135,7 +158,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--seeds", type=int, default=8, help="seeds per cell of the batched grid")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent), help="folder for scaling.png / scaling.json")
+    parser.add_argument(
+        "--out", default=str(Path(__file__).resolve().parent), help="folder for scaling.png / scaling.json"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="sweeps per variant; the fastest counts")
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
@@ -144,10 +169,21 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     mmcl.train(mmcl.FIGURE1.replace(epochs=2), "multi", 2, device=args.device)  # warm-up
     if not args.skip_throughput:
-        print(f"Sweep throughput at the Figure 1 size ({len(TAUS)} values of τ × both modes, float32, {args.device}); {machine()}")
+        print(
+            f"Sweep throughput at the Figure 1 size ({len(TAUS)} values of τ × both modes, float32, {args.device}); "
+            f"{machine()}"
+        )
         rows, facts = throughput(args.device, args.seeds, args.repeats)
-        print(f"dense float32 matmul (2048²): {facts['matmul_before']:.1f} GFLOP/s before, {facts['matmul_after']:.1f} after\n")
-        print(markdown_table(("sweep", "runs", "seconds", "runs/s", "GFLOP/s", "of matmul", "dense-equivalent GFLOP/s", "of matmul"), rows))
+        print(
+            f"dense float32 matmul (2048²): {facts['matmul_before']:.1f} GFLOP/s before, "
+            f"{facts['matmul_after']:.1f} after\n"
+        )
+        print(
+            markdown_table(
+                ("sweep", "runs", "seconds", "runs/s", "GFLOP/s", "of matmul", "dense-equivalent GFLOP/s", "of matmul"),
+                rows,
+            )
+        )
         print(f"\nbatched / one-at-a-time throughput: {facts['speedup']:.2f}×")
     if args.skip_scaling:
         return
@@ -157,7 +193,9 @@ def main() -> None:
         data = json.loads((out / "scaling.json").read_text())["axes"]
     else:
         data = scaling(args.device, epochs)
-        (out / "scaling.json").write_text(json.dumps({"machine": machine(), "epochs": epochs, "axes": data}, indent=1) + "\n")
+        (out / "scaling.json").write_text(
+            json.dumps({"machine": machine(), "epochs": epochs, "axes": data}, indent=1) + "\n"
+        )
     plot(data, out / "scaling.png", mmcl.FIGURE1.epochs)
     print(f"\nScaling (seconds per run; per-epoch cost × {mmcl.FIGURE1.epochs} + fixed cost):")
     for name, d in data.items():

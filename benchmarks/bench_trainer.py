@@ -40,16 +40,53 @@ def main() -> None:
     for mode in ("single", "multi"):
         for seeds in (1, args.seeds):
             seconds = best_of(lambda: mmcl.train(config, mode, seeds, device=args.device), args.repeats, args.device)
-            measured.append((mode, seeds, seconds, matmul_flops(config, mode) * seeds / 1e9, dense_flops(config, mode) * seeds / 1e9))
+            measured.append(
+                (
+                    mode,
+                    seeds,
+                    seconds,
+                    matmul_flops(config, mode) * seeds / 1e9,
+                    dense_flops(config, mode) * seeds / 1e9,
+                )
+            )
     after = matmul_gflops(device=args.device)
     reference = (before + after) / 2
     for mode, seeds, seconds, gflop, dense_gflop in measured:
         rate, dense_rate = gflop / seconds, dense_gflop / seconds
-        rows.append((mode, seeds, f"{seconds:.2f}", f"{seconds / seeds:.3f}", f"{gflop:.2f}", f"{rate:.1f}", f"{100 * rate / reference:.0f}%",
-                     f"{dense_rate:.1f}", f"{100 * dense_rate / reference:.0f}%"))
-    print(f"Figure 1 workload (d={config.d}, n={config.n}, m={config.m}, {config.epochs} epochs, float32, {args.device}); {machine()}")
+        rows.append(
+            (
+                mode,
+                seeds,
+                f"{seconds:.2f}",
+                f"{seconds / seeds:.3f}",
+                f"{gflop:.2f}",
+                f"{rate:.1f}",
+                f"{100 * rate / reference:.0f}%",
+                f"{dense_rate:.1f}",
+                f"{100 * dense_rate / reference:.0f}%",
+            )
+        )
+    print(
+        f"Figure 1 workload (d={config.d}, n={config.n}, m={config.m}, {config.epochs} epochs, "
+        f"float32, {args.device}); {machine()}"
+    )
     print(f"dense float32 matmul (2048²): {before:.1f} GFLOP/s before, {after:.1f} after, reference {reference:.1f}\n")
-    print(markdown_table(("mode", "runs", "seconds", "s/run", "GFLOP", "GFLOP/s", "of matmul", "dense-equivalent GFLOP/s", "of matmul"), rows))
+    print(
+        markdown_table(
+            (
+                "mode",
+                "runs",
+                "seconds",
+                "s/run",
+                "GFLOP",
+                "GFLOP/s",
+                "of matmul",
+                "dense-equivalent GFLOP/s",
+                "of matmul",
+            ),
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -60,8 +60,10 @@ def machine() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     cuda = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device"
     wait = os.environ.get("OMP_WAIT_POLICY", "default")
-    return (f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s) of {os.cpu_count()} "
-            f"(OMP_WAIT_POLICY {wait}), {platform.processor() or platform.machine()}, load average {load:.1f}; {cuda}")
+    return (
+        f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s) of {os.cpu_count()} "
+        f"(OMP_WAIT_POLICY {wait}), {platform.processor() or platform.machine()}, load average {load:.1f}; {cuda}"
+    )
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -1,4 +1,5 @@
 """``python -m mmcl``: see :mod:`mmcl.cli`."""
+
 import sys
 
 from .cli import main

@@ -14,7 +14,9 @@ from mmcl.model.data import initial_weights, sample
 from mmcl.model.dynamics import multi_modal_step, single_modal_step
 from mmcl.model.losses import multi_modal_loss, single_modal_loss
 
-SMALL = SyntheticConfig(n=12, d=40, m=6, n_test=30, mu_norm=3.0, mu_tilde_norm=6.0, sigma_eps=0.3, sigma0=0.3, tau=0.5, lr=0.05, epochs=15)
+SMALL = SyntheticConfig(
+    n=12, d=40, m=6, n_test=30, mu_norm=3.0, mu_tilde_norm=6.0, sigma_eps=0.3, sigma0=0.3, tau=0.5, lr=0.05, epochs=15
+)
 
 
 # -- validation ---------------------------------------------------------------------------------------------------
@@ -69,7 +71,9 @@ def _closed_form_matches_autograd(config: SyntheticConfig, seed: int = 4) -> Non
     loss.backward()
     h, g = multi_modal_step(w.detach(), wt.detach(), data, tau)
     assert torch.allclose(h.g[:, :, None] * data.mu[:, None, :] + torch.bmm(h.c, data.xi), w.grad, atol=1e-10, rtol=0)
-    assert torch.allclose(g.g[:, :, None] * data.mu_tilde[:, None, :] + torch.bmm(g.c, data.xi_tilde), wt.grad, atol=1e-10, rtol=0)
+    assert torch.allclose(
+        g.g[:, :, None] * data.mu_tilde[:, None, :] + torch.bmm(g.c, data.xi_tilde), wt.grad, atol=1e-10, rtol=0
+    )
     assert torch.allclose(h.loss + g.loss, loss.detach(), atol=1e-12, rtol=0)
 
 
@@ -116,7 +120,9 @@ def test_label_agreement_flips_the_expected_fraction() -> None:
     assert abs(agree - 0.7) < 0.03
     # the flips have their own stream: modality 1 and the noises are those of the paper's model
     paper = sample(config.replace(label_agreement=1.0), 2, ("multi",))
-    assert torch.equal(paper.y, data.y) and torch.equal(paper.xi, data.xi) and torch.equal(paper.xi_tilde, data.xi_tilde)
+    assert (
+        torch.equal(paper.y, data.y) and torch.equal(paper.xi, data.xi) and torch.equal(paper.xi_tilde, data.xi_tilde)
+    )
 
 
 def test_label_agreement_changes_multi_modal_training() -> None:
@@ -124,7 +130,9 @@ def test_label_agreement_changes_multi_modal_training() -> None:
     partly = mmcl.train(SMALL.replace(label_agreement=0.5), "multi", 1, device="cpu", dtype="float64")
     assert not np.allclose(paper.history["train_loss"], partly.history["train_loss"])
     # the single-modal setting never sees modality 2
-    single = [mmcl.train(c, "single", 1, device="cpu", dtype="float64") for c in (SMALL, SMALL.replace(label_agreement=0.5))]
+    single = [
+        mmcl.train(c, "single", 1, device="cpu", dtype="float64") for c in (SMALL, SMALL.replace(label_agreement=0.5))
+    ]
     assert np.array_equal(single[0].history["train_loss"], single[1].history["train_loss"])
 
 
@@ -176,7 +184,9 @@ def test_nu_angle_sets_the_test_signal_direction() -> None:
         assert math.isclose(float(data.nu[0].norm()), config.nu_norm, rel_tol=1e-12)
 
 
-@pytest.mark.parametrize("changes", [{"d_tilde": 30, "sigma_xi_tilde": 2.0}, {"d_tilde": 120}, {"label_agreement": 0.7}])
+@pytest.mark.parametrize(
+    "changes", [{"d_tilde": 30, "sigma_xi_tilde": 2.0}, {"d_tilde": 120}, {"label_agreement": 0.7}]
+)
 def test_generalised_multi_modal_training_runs_end_to_end(changes: dict) -> None:
     config = SMALL.replace(**changes)
     run = mmcl.train(config, "multi", 3, device="cpu", dtype="float64")
@@ -193,7 +203,11 @@ def test_batching_mixed_generalised_configs_equals_one_by_one() -> None:
         SMALL.replace(tau=0.3, lr=0.02, mu_norm=1.0, nu_angle=60.0),
     ]
     for mode in ("single", "multi"):
-        cs = configs if mode == "multi" else configs + [SMALL.replace(augmentation=a, mask_rate=0.4) for a in ("mask", "mask_all")]
+        cs = (
+            configs
+            if mode == "multi"
+            else configs + [SMALL.replace(augmentation=a, mask_rate=0.4) for a in ("mask", "mask_all")]
+        )
         batch = mmcl.train(cs, mode, list(range(len(cs))), device="cpu", dtype="float64")
         for k, c in enumerate(cs):
             alone = mmcl.train(c, mode, [k], device="cpu", dtype="float64")
@@ -208,13 +222,23 @@ def test_multi_modal_training_depends_on_the_signal_norms_only_through_their_pro
     """
     config = SMALL.replace(epochs=25)
     a = mmcl.train(config, "multi", [0, 1], device="cpu", dtype="float64")
-    b = mmcl.train(config.replace(mu_norm=2 * config.mu_norm, mu_tilde_norm=config.mu_tilde_norm / 2), "multi", [0, 1],
-                   device="cpu", dtype="float64")
+    b = mmcl.train(
+        config.replace(mu_norm=2 * config.mu_norm, mu_tilde_norm=config.mu_tilde_norm / 2),
+        "multi",
+        [0, 1],
+        device="cpu",
+        dtype="float64",
+    )
     assert torch.equal(a.w, b.w) and torch.equal(a.w_tilde, b.w_tilde)
     assert np.array_equal(a.history["train_loss"], b.history["train_loss"])
     assert np.array_equal(a.test_accuracy, b.test_accuracy)
-    c = mmcl.train(config.replace(mu_norm=1.7 * config.mu_norm, mu_tilde_norm=config.mu_tilde_norm / 1.7), "multi", [0, 1],
-                   device="cpu", dtype="float64")  # any factor: equal up to rounding
+    c = mmcl.train(
+        config.replace(mu_norm=1.7 * config.mu_norm, mu_tilde_norm=config.mu_tilde_norm / 1.7),
+        "multi",
+        [0, 1],
+        device="cpu",
+        dtype="float64",
+    )  # any factor: equal up to rounding
     np.testing.assert_allclose(c.w.numpy(), a.w.numpy(), rtol=0, atol=1e-10)
     # the single-modal setting has no such symmetry: a stronger μ changes it
     s1 = mmcl.train(config, "single", 1, device="cpu", dtype="float64")

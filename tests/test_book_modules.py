@@ -84,7 +84,9 @@ def test_gradient_gap_detects_a_wrong_temperature() -> None:
     w = run.w.detach().requires_grad_(True)
     (auto,) = torch.autograd.grad(mmcl.model.losses.single_modal_loss(w, sample, 2 * c.tau).sum(), w)
     closed = checks.full_gradient(
-        mmcl.model.dynamics.single_modal_step(run.w, sample, torch.tensor([c.tau], dtype=torch.float64)), sample.mu, sample.xi
+        mmcl.model.dynamics.single_modal_step(run.w, sample, torch.tensor([c.tau], dtype=torch.float64)),
+        sample.mu,
+        sample.xi,
     )
     assert float((closed - auto).abs().max()) > 1e-3 * float(auto.abs().max())
 
@@ -124,8 +126,12 @@ def test_figures_draw() -> None:
     sample = data.sample(SMALL, 0)
     w, wt = data.initial_weights(SMALL, 0)[None], data.initial_weights(SMALL, 0, 2)[None]
     grid = sensitivity.sweep((0.1, 0.2), (0.01, 0.02), seeds=1, base=SMALL)
-    for fig in (mmcl.plot.data_model(sample), mmcl.plot.positive_pairs(sample, w, wt),
-                mmcl.plot.snr_window(SMALL), mmcl.plot.sensitivity(grid, highlight=(0.1, 0.01))):
+    for fig in (
+        mmcl.plot.data_model(sample),
+        mmcl.plot.positive_pairs(sample, w, wt),
+        mmcl.plot.snr_window(SMALL),
+        mmcl.plot.sensitivity(grid, highlight=(0.1, 0.01)),
+    ):
         assert fig.axes
         plt.close(fig)
     with pytest.raises(ValueError, match="c_mu_range"):

@@ -29,7 +29,9 @@ def test_synthetic_writes_the_documented_record(tmp_path: Path) -> None:
             assert len(r[key]) == 7
         assert 0.0 <= r["test_accuracy"] <= 1.0
     assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
-    assert record["provenance"]["command"] == "python -m mmcl synthetic --mode both --seeds 2 --out " + str(out) + " " + " ".join(SMALL)
+    assert record["provenance"]["command"] == "python -m mmcl synthetic --mode both --seeds 2 --out " + str(
+        out
+    ) + " " + " ".join(SMALL)
 
 
 def test_single_mode_only(tmp_path: Path) -> None:
@@ -56,7 +58,9 @@ def test_figure1_writes_png_and_json(tmp_path: Path) -> None:
     ],
 )
 def test_errors_are_one_line_exit_2(tmp_path: Path, argv: list[str], needle: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "mmcl", *argv, "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mmcl", *argv, "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert needle in lines[-1]

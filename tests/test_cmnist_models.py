@@ -110,7 +110,9 @@ def test_softmax_probe_separates_separable_data_and_reaches_a_stationary_point()
     assert probe.accuracy(features, labels).min() > 0.97
     weight = probe.weight.clone().requires_grad_(True)
     x = (features.double() - probe.mean) / probe.std
-    loss = F.cross_entropy(torch.baddbmm(probe.bias, x, weight).reshape(-1, 4), labels.reshape(-1), reduction="sum") / 400
+    loss = (
+        F.cross_entropy(torch.baddbmm(probe.bias, x, weight).reshape(-1, 4), labels.reshape(-1), reduction="sum") / 400
+    )
     (loss + 1e-2 / 2 * (weight**2).sum()).backward()
     assert float(weight.grad.abs().max()) < 1e-5
     constant = torch.cat([features, torch.ones(2, 400, 1)], dim=2)  # a constant feature must not break it

@@ -38,10 +38,17 @@ def test_figures_are_built(splits):
     train, test = splits
     assert len(figures.examples(train, test, per_class=3).axes) == 2
     record = {
-        "results": {name: {f"{k}_{s}": 0.5 for k in ("train_accuracy", "test_accuracy") for s in ("mean", "std")} for name in ("single", "multi")},
+        "results": {
+            name: {f"{k}_{s}": 0.5 for k in ("train_accuracy", "test_accuracy") for s in ("mean", "std")}
+            for name in ("single", "multi")
+        },
         "paper": PAPER,
     }
     assert len(figures.table1_bars(record, "title").axes) == 2
-    frontier = {"fraction": np.array([0.0, 1.0]), "train_accuracy": np.array([0.78, 0.91]), "test_accuracy": np.array([0.03, 0.91])}
+    frontier = {
+        "fraction": np.array([0.0, 1.0]),
+        "train_accuracy": np.array([0.78, 0.91]),
+        "test_accuracy": np.array([0.03, 0.91]),
+    }
     assert len(figures.frontier(frontier, {"single": (0.8, 0.3)}, PAPER).axes) == 1
     matplotlib.pyplot.close("all")

@@ -75,7 +75,9 @@ def test_resume_refuses_a_foreign_or_broken_checkpoint(tmp_path):
     path = tmp_path / "run.pt"
     ct.train_cmnist(TINY, "multi", 1, device="cpu", checkpoint=path)
     with pytest.raises(ValueError, match="was written for config"):
-        ct.train_cmnist(ct.CMNISTConfig(**(TINY.to_dict() | {"epochs": 4})), "multi", 1, device="cpu", checkpoint=path, resume=True)
+        ct.train_cmnist(
+            ct.CMNISTConfig(**(TINY.to_dict() | {"epochs": 4})), "multi", 1, device="cpu", checkpoint=path, resume=True
+        )
     with pytest.raises(ValueError, match="was written for mode"):
         ct.train_cmnist(TINY, "single", 1, device="cpu", checkpoint=path, resume=True)
     path.write_bytes(b"truncated")
@@ -90,7 +92,14 @@ def test_bad_arguments_are_rejected():
         ct.train_cmnist(TINY, "single", 0, device="cpu")
     with pytest.raises(ValueError, match="resume"):
         ct.train_cmnist(TINY, "single", 1, device="cpu", resume=True)
-    for bad in ({"tau": 0}, {"caption": "maybe"}, {"max_shift": 7}, {"n_train": 70_000}, {"batch_size": 1}, {"epochs": 0}):
+    for bad in (
+        {"tau": 0},
+        {"caption": "maybe"},
+        {"max_shift": 7},
+        {"n_train": 70_000},
+        {"batch_size": 1},
+        {"epochs": 0},
+    ):
         with pytest.raises(ValueError, match=next(iter(bad))):
             ct.CMNISTConfig(**bad)
 
@@ -113,7 +122,10 @@ def test_table1_command_writes_json_markdown_and_resumes(monkeypatch, tmp_path, 
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == sorted(f"{p}.pt" for p in t1.PIPELINES)
     assert capsys.readouterr().err == ""  # --quiet: nothing on stderr
 
-    assert main(["table1", "--size", "quick", "--seeds", "2", "--device", "cpu", "--out", str(out), "--quiet", "--resume"]) == 0
+    assert (
+        main(["table1", "--size", "quick", "--seeds", "2", "--device", "cpu", "--out", str(out), "--quiet", "--resume"])
+        == 0
+    )
     again = json.loads((out / "table1.json").read_text())
     for name in t1.PIPELINES:  # every pipeline was complete: resume only re-evaluates, with the same numbers
         assert again["results"][name]["test_accuracy"] == record["results"][name]["test_accuracy"]

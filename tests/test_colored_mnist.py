@@ -57,7 +57,12 @@ def test_shapes_dtypes_and_rendering(synthetic_digits):
     assert images.shape == (50, 3, 14, 14) and images.dtype == torch.float32
     assert float(images.min()) >= 0 and float(images.max()) <= 1
     k = 7
-    expected = torch.from_numpy(digits[k]).float()[None] / 255 * torch.from_numpy(cm.PALETTE[int(data.colours[k])]).float()[:, None, None] / 255
+    expected = (
+        torch.from_numpy(digits[k]).float()[None]
+        / 255
+        * torch.from_numpy(cm.PALETTE[int(data.colours[k])]).float()[:, None, None]
+        / 255
+    )
     torch.testing.assert_close(images[k], expected)
     captions = data.captions()
     assert captions.shape == (50, 20) and captions.sum(1).eq(2).all()
@@ -95,7 +100,10 @@ def test_bad_arguments_are_rejected(synthetic_digits):
         cm.make_colored(digits[:5].astype(np.float32), labels[:5], "train", 0)
 
 
-@pytest.mark.skipif(not os.environ.get("MMCL_DATA_DIR"), reason="real MNIST needed: set MMCL_DATA_DIR to a folder with the four MNIST files")
+@pytest.mark.skipif(
+    not os.environ.get("MMCL_DATA_DIR"),
+    reason="real MNIST needed: set MMCL_DATA_DIR to a folder with the four MNIST files",
+)
 def test_real_colored_mnist_slice():
     data = cm.colored_mnist("test", seed=0, n=2000)
     assert len(data) == 2000 and data.digits.shape == (2000, 14, 14) and data.digits.dtype == torch.uint8
@@ -109,7 +117,9 @@ def test_colour_only_accuracy_matches_its_expectation(synthetic_digits):
     digits, labels = synthetic_digits
     for split in ("train", "test"):
         data = cm.make_colored(digits, labels, split, seed=5)
-        assert _binomial_ok(cm.colour_only_accuracy(data.labels, data.colours), cm.expected_colour_only_accuracy(split), N)
+        assert _binomial_ok(
+            cm.colour_only_accuracy(data.labels, data.colours), cm.expected_colour_only_accuracy(split), N
+        )
     assert cm.expected_colour_only_accuracy("test") == pytest.approx(0.025)
     with pytest.raises(ValueError, match="same shape"):
         cm.colour_only_accuracy(torch.zeros(3), torch.zeros(4))

@@ -36,7 +36,9 @@ def test_mixed_scalar_parameters_in_one_batch(tiny: SyntheticConfig) -> None:
     batched = mmcl.train(configs, "multi", seeds=[1, 1, 1], dtype="float64")
     for k, config in enumerate(configs):
         alone = mmcl.train(config, "multi", seeds=[1], dtype="float64")
-        np.testing.assert_allclose(batched.history["train_loss"][k], alone.history["train_loss"][0], rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(
+            batched.history["train_loss"][k], alone.history["train_loss"][0], rtol=1e-10, atol=1e-10
+        )
 
 
 def test_single_and_multi_share_modality_one(tiny: SyntheticConfig) -> None:

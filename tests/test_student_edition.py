@@ -92,10 +92,14 @@ def _student_run(nb: nbformat.NotebookNode) -> list[Outcome]:
 def _assert_instructor_passes(outcomes: list[Outcome], name: str) -> int:
     checks = 0
     for outcome in outcomes:
-        assert outcome.error is None, f"{name}: cell {outcome.cell.get('id')} raised {outcome.error!r} with the reference solution"
+        assert outcome.error is None, (
+            f"{name}: cell {outcome.cell.get('id')} raised {outcome.error!r} with the reference solution"
+        )
         if AUTOCHECK in _tags(outcome.cell):
             checks += 1
-            assert re.match(r"Exercise \S+: correct", outcome.stdout), f"{name}: auto-check {outcome.cell.get('id')} printed {outcome.stdout!r}"
+            assert re.match(r"Exercise \S+: correct", outcome.stdout), (
+                f"{name}: auto-check {outcome.cell.get('id')} printed {outcome.stdout!r}"
+            )
     return checks
 
 
@@ -114,9 +118,13 @@ def _assert_student_fails_helpfully(outcomes: list[Outcome], name: str) -> int:
                 f"{name}: auto-check {outcome.cell.get('id')} on the stub gave {error!r}, not an ExerciseCheckFailed"
             )
             message = str(error)
-            assert message.startswith("Exercise ") and any(word in message for word in HELPFUL), f"{name}: unhelpful message {message!r}"
+            assert message.startswith("Exercise ") and any(word in message for word in HELPFUL), (
+                f"{name}: unhelpful message {message!r}"
+            )
         else:
-            assert outcome.error is None, f"{name}: cell {outcome.cell.get('id')} raised {outcome.error!r} in the student edition"
+            assert outcome.error is None, (
+                f"{name}: cell {outcome.cell.get('id')} raised {outcome.error!r} in the student edition"
+            )
     return checks
 
 
@@ -143,12 +151,20 @@ def _instructor() -> nbformat.NotebookNode:
             new_markdown_cell("## Exercises"),
             new_markdown_cell("```{exercise}\n:label: ex-0-1\nCompute twice the sum 0 + ... + 6.\n```"),
             _cell(new_code_cell(SOLUTION_CODE), SOLUTION, "hide-input"),
-            _cell(new_code_cell("answer = ...  # your code\nraise NotImplementedError('Exercise 0.1')"), STUB, "remove-cell", "skip-execution", "nbval-skip"),
+            _cell(
+                new_code_cell("answer = ...  # your code\nraise NotImplementedError('Exercise 0.1')"),
+                STUB,
+                "remove-cell",
+                "skip-execution",
+                "nbval-skip",
+            ),
             _cell(new_code_cell('exercises.check_value("0.1", "answer", answer, 42)'), AUTOCHECK),
             _cell(new_markdown_cell(f"```{{solution}} ex-0-1\n:class: dropdown\n{SOLUTION_TEXT}\n```"), SOLUTION),
         ]
     )
-    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}}
+    nb.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}
+    }
     return nb
 
 
@@ -267,7 +283,9 @@ def _readable_text(path: Path) -> str:
 
 
 def test_student_edition_holds_no_solution(student_edition: Path) -> None:
-    texts = {p: _readable_text(p) for p in student_edition.rglob("*") if p.is_file() and p.suffix not in (".pyc", ".png")}
+    texts = {
+        p: _readable_text(p) for p in student_edition.rglob("*") if p.is_file() and p.suffix not in (".pyc", ".png")
+    }
     checked = 0
     for path in sorted((ROOT / "book").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -286,9 +304,15 @@ def test_chapter_ends_with_exercises(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     section = exercise_section(nb)
     assert section, f"{path.name}: no '## Exercises' section"
-    later_headings = [i for i in section[1:] if nb.cells[i].cell_type == "markdown" and re.match(r"^#{1,2} ", nb.cells[i].source)]
+    later_headings = [
+        i for i in section[1:] if nb.cells[i].cell_type == "markdown" and re.match(r"^#{1,2} ", nb.cells[i].source)
+    ]
     assert not later_headings, f"{path.name}: the exercises must end the chapter (heading in cell {later_headings[0]})"
-    statements = sum(len(re.findall(r"^```\{exercise\}", nb.cells[i].source, re.M)) for i in section if nb.cells[i].cell_type == "markdown")
+    statements = sum(
+        len(re.findall(r"^```\{exercise\}", nb.cells[i].source, re.M))
+        for i in section
+        if nb.cells[i].cell_type == "markdown"
+    )
     assert 2 <= statements <= 4, f"{path.name}: {statements} exercise statements; a chapter ends with 2-4"
     coded = exercises(nb, path.name)
     assert coded, f"{path.name}: at least one exercise must be a coding exercise with an auto-check"
@@ -309,9 +333,13 @@ def test_the_colab_cell_can_point_at_the_student_repository() -> None:
 
     nb = _instructor()
     nb.cells.insert(0, nbformat.v4.new_code_cell(f"!git clone -q {BOOK_REPOSITORY} /content/mmcl-book"))
-    nb.cells.insert(1, nbformat.v4.new_markdown_cell(
-        "[Binder](https://mybinder.org/v2/gh/mmcl-book/mmcl-book/main?urlpath=lab/tree/book/x.ipynb) or "
-        "[Colab](https://colab.research.google.com/github/mmcl-book/mmcl-book/blob/main/book/x.ipynb)"))
+    nb.cells.insert(
+        1,
+        nbformat.v4.new_markdown_cell(
+            "[Binder](https://mybinder.org/v2/gh/mmcl-book/mmcl-book/main?urlpath=lab/tree/book/x.ipynb) or "
+            "[Colab](https://colab.research.google.com/github/mmcl-book/mmcl-book/blob/main/book/x.ipynb)"
+        ),
+    )
     assert BOOK_REPOSITORY in student_notebook(nb).cells[0].source
     student = student_notebook(nb, repository="school/ml-course")
     moved, links = student.cells[0].source, student.cells[1].source

@@ -34,7 +34,7 @@ def cell_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if json.loads(line)["kind"] == "cell"]
 
 
-# -- grid expansion -----------------------------------------------------------------------------------------------------
+# -- grid expansion ----------------------------------------------------------------------------------------------------
 def test_grid_expansion_derived_coordinates_and_deduplication() -> None:
     grid = small_grid()
     cells = grid.cells()
@@ -53,13 +53,26 @@ def test_grid_expansion_derived_coordinates_and_deduplication() -> None:
 
 
 def test_cases_multiply_the_grid_and_ints_equal_floats() -> None:
-    grid = Grid.from_dict({"base": BASE, "grid": {"tau": [1, 0.2]}, "cases": [{"lr": 0.01}, {"lr": 0.02, "sigma_eps": 0.5}],
-                           "seeds": [3, 7], "modes": "single"})
+    grid = Grid.from_dict(
+        {
+            "base": BASE,
+            "grid": {"tau": [1, 0.2]},
+            "cases": [{"lr": 0.01}, {"lr": 0.02, "sigma_eps": 0.5}],
+            "seeds": [3, 7],
+            "modes": "single",
+        }
+    )
     cells = grid.cells()
     assert [(c.config.tau, c.config.lr, c.config.sigma_eps) for c in cells] == [
-        (1.0, 0.01, 0.1), (1.0, 0.02, 0.5), (0.2, 0.01, 0.1), (0.2, 0.02, 0.5)]
+        (1.0, 0.01, 0.1),
+        (1.0, 0.02, 0.5),
+        (0.2, 0.01, 0.1),
+        (0.2, 0.02, 0.5),
+    ]
     assert all(c.seeds == (3, 7) for c in cells)
-    same = Grid.from_dict({"base": BASE, "grid": {"tau": [1.0]}, "cases": [{"lr": 0.01}], "seeds": [3, 7], "modes": "single"})
+    same = Grid.from_dict(
+        {"base": BASE, "grid": {"tau": [1.0]}, "cases": [{"lr": 0.01}], "seeds": [3, 7], "modes": "single"}
+    )
     assert same.cells()[0].key == cells[0].key
 
 
@@ -68,8 +81,14 @@ def test_mode_canonicalisation_ignores_unread_fields_only() -> None:
     keys = {(c.mode, c.key) for c in grid.cells()}
     assert len({k for m, k in keys if m == "single"}) == 2  # σ_ε matters, label agreement does not
     assert len({k for m, k in keys if m == "multi"}) == 2  # the reverse
-    mask = Grid.from_dict({"base": {**BASE, "augmentation": "mask"}, "grid": {"sigma_eps": [0.1, 0.5], "mask_rate": [0.2, 0.4]},
-                           "seeds": 1, "modes": ["single"]})
+    mask = Grid.from_dict(
+        {
+            "base": {**BASE, "augmentation": "mask"},
+            "grid": {"sigma_eps": [0.1, 0.5], "mask_rate": [0.2, 0.4]},
+            "seeds": 1,
+            "modes": ["single"],
+        }
+    )
     assert len(mask.unique_cells()) == 2  # masking does not read σ_ε
 
 
@@ -103,7 +122,9 @@ def test_grid_files_yaml_and_json(tmp_path: Path) -> None:
     import yaml
 
     (tmp_path / "g.yaml").write_text(yaml.safe_dump(spec))
-    assert [c.key for c in load_grid(tmp_path / "g.json").cells()] == [c.key for c in load_grid(tmp_path / "g.yaml").cells()]
+    assert [c.key for c in load_grid(tmp_path / "g.json").cells()] == [
+        c.key for c in load_grid(tmp_path / "g.yaml").cells()
+    ]
     (tmp_path / "g.txt").write_text("{}")
     with pytest.raises(ValueError, match="yaml"):
         load_grid(tmp_path / "g.txt")
@@ -111,21 +132,31 @@ def test_grid_files_yaml_and_json(tmp_path: Path) -> None:
         load_grid(tmp_path / "missing.yaml")
 
 
-# -- batching -----------------------------------------------------------------------------------------------------------
+# -- batching ----------------------------------------------------------------------------------------------------------
 def test_batched_mixed_scalar_parameters_equal_one_by_one_runs(tmp_path: Path) -> None:
-    grid = Grid.from_dict({"base": BASE, "grid": {"tau": [0.5, 0.3], "n_snr2": [0.5, 3.0]},
-                           "cases": [{"sigma_xi_tilde": 1.0}, {"lr": 0.02, "sigma_xi_tilde": 2.0, "label_agreement": 0.7}],
-                           "seeds": [0, 5], "dtype": "float64"})
+    grid = Grid.from_dict(
+        {
+            "base": BASE,
+            "grid": {"tau": [0.5, 0.3], "n_snr2": [0.5, 3.0]},
+            "cases": [{"sigma_xi_tilde": 1.0}, {"lr": 0.02, "sigma_xi_tilde": 2.0, "label_agreement": 0.7}],
+            "seeds": [0, 5],
+            "dtype": "float64",
+        }
+    )
     out = tmp_path / "r.jsonl"
     summary = run_sweep(grid, out, device="cpu", batch_runs=64)
     assert summary.trained == len(grid.unique_cells())
     lines = {line["key"]: line for line in cell_lines(out)}
     assert max(line["batch_runs"] for line in lines.values()) >= 8  # several cells really shared a batch
     for cell in grid.unique_cells():
-        alone = mmcl.train(cell.config, cell.mode, list(cell.seeds), device="cpu", dtype="float64", eval_every=BASE["epochs"])
+        alone = mmcl.train(
+            cell.config, cell.mode, list(cell.seeds), device="cpu", dtype="float64", eval_every=BASE["epochs"]
+        )
         got = lines[cell.key]["results"]
         np.testing.assert_allclose(got["final_train_loss"], alone.history["train_loss"][:, -1], rtol=1e-7, atol=1e-8)
-        np.testing.assert_allclose(got["signal_learning"], alone.history["signal_learning"][:, -1], rtol=1e-7, atol=1e-8)
+        np.testing.assert_allclose(
+            got["signal_learning"], alone.history["signal_learning"][:, -1], rtol=1e-7, atol=1e-8
+        )
         np.testing.assert_allclose(got["test_accuracy"], alone.test_accuracy, atol=1e-8)
 
 
@@ -137,7 +168,7 @@ def test_batches_respect_batch_runs(tmp_path: Path) -> None:
         run_sweep(grid, tmp_path / "x.jsonl", batch_runs=0)
 
 
-# -- the results file: append, skip, resume, recover ---------------------------------------------------------------------
+# -- the results file: append, skip, resume, recover -------------------------------------------------------------------
 def test_rerun_skips_finished_cells_and_header_records_provenance(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     grid = small_grid()
@@ -237,7 +268,7 @@ def test_unfinished_sweep_table_says_so(tmp_path: Path) -> None:
         load_results(out).table(small_grid(seeds=2))
 
 
-# -- the command line ---------------------------------------------------------------------------------------------------
+# -- the command line --------------------------------------------------------------------------------------------------
 def test_cli_sweep_writes_and_resumes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "g.json"
     spec.write_text(json.dumps({"base": BASE, "grid": {"tau": [0.5, 0.25]}, "seeds": 2}))
@@ -256,12 +287,37 @@ def test_cli_sweep_writes_and_resumes(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_killed_sweep_process_resumes(tmp_path: Path) -> None:
     """Kill a real sweep process (SIGKILL, no clean-up) after it wrote some cells, then finish it."""
     spec = tmp_path / "g.json"
-    spec.write_text(json.dumps({"base": {**BASE, "epochs": 40}, "grid": {"tau": [0.5, 0.4, 0.3, 0.25, 0.2, 0.15]}, "seeds": 2,
-                                "modes": ["single"]}))
+    spec.write_text(
+        json.dumps(
+            {
+                "base": {**BASE, "epochs": 40},
+                "grid": {"tau": [0.5, 0.4, 0.3, 0.25, 0.2, 0.15]},
+                "seeds": 2,
+                "modes": ["single"],
+            }
+        )
+    )
     out = tmp_path / "r.jsonl"
-    command = [sys.executable, "-m", "mmcl", "sweep", "--grid", str(spec), "--out", str(out), "--device", "cpu",
-               "--batch-runs", "2", "--quiet"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "OMP_NUM_THREADS": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "mmcl",
+        "sweep",
+        "--grid",
+        str(spec),
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+        "--batch-runs",
+        "2",
+        "--quiet",
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "OMP_NUM_THREADS": "1",
+    }
     proc = subprocess.Popen(command, env=env, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 120
@@ -284,7 +340,7 @@ def test_killed_sweep_process_resumes(tmp_path: Path) -> None:
         assert before < 6  # it really was interrupted before the end
 
 
-# -- in-memory grids and comparison with stored results ------------------------------------------------------------------
+# -- in-memory grids and comparison with stored results ----------------------------------------------------------------
 def test_subset_train_grid_and_compare(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     grid = small_grid(seeds=3)

@@ -6,6 +6,7 @@ import os
 from types import SimpleNamespace
 
 import nbformat
+import pytest
 
 from tools import execute_notebooks as ex
 from tools.sphinx_dedupe import dedupe_scripts
@@ -36,11 +37,21 @@ def test_renumber_replaces_only_paper_labels() -> None:
 
 def test_dedupe_keeps_the_first_of_identical_scripts() -> None:
     script = lambda filename, **attributes: SimpleNamespace(filename=filename, attributes=attributes)  # noqa: E731
-    context = {"script_files": [script("a.js"), script(None, body="const X = 1"), script("", body="const X = 1"),
-                                script("a.js"), script("b.js", defer="defer")]}
+    context = {
+        "script_files": [
+            script("a.js"),
+            script(None, body="const X = 1"),
+            script("", body="const X = 1"),
+            script("a.js"),
+            script("b.js", defer="defer"),
+        ]
+    }
     dedupe_scripts(None, "page", "page.html", context, None)
     assert [(s.filename, s.attributes) for s in context["script_files"]] == [
-        ("a.js", {}), (None, {"body": "const X = 1"}), ("b.js", {"defer": "defer"})]
+        ("a.js", {}),
+        (None, {"body": "const X = 1"}),
+        ("b.js", {"defer": "defer"}),
+    ]
 
 
 def test_toc_notebooks_lists_the_root_first() -> None:
@@ -71,3 +82,61 @@ def test_kernel_environment_is_cpu_single_threaded_and_inline() -> None:
     assert env["CUDA_VISIBLE_DEVICES"] == "" and env["OMP_NUM_THREADS"] == "1" and env["TQDM_DISABLE"] == "1"
     assert "MPLBACKEND" not in env
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(ex.ROOT)
+
+
+# The watchdog of the execution of record. Each test starts a few real kernels: about 15 s in all.
+
+
+def _notebook(folder, name: str, *sources: str):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+# A lost reply, as once on chapter 2: the kernel runs the cell and goes idle, but its reply never reaches the client.
+LOSE_REPLIES = "session = get_ipython().kernel.session\nsession.send = lambda *a, **k: {'content': {'status': 'ok'}}"
+
+
+def test_watchdog_retries_a_hung_notebook_once_then_names_notebook_and_cell(tmp_path, capsys) -> None:
+    path = _notebook(tmp_path, "lost_reply.ipynb", "x = 1", LOSE_REPLIES, "y = 2")
+    stored = path.read_bytes()
+    with pytest.raises(ex.NotebookHang) as raised:
+        ex.execute(path, stall=2, wall=60)
+    hang = raised.value
+    assert (hang.path, hang.cell_index, hang.first_line, hang.attempts) == (
+        path.resolve(),
+        1,
+        "session = get_ipython().kernel.session",
+        2,
+    )
+    assert "no cell completed for 2 s" in str(hang)
+    err = capsys.readouterr().err
+    assert err.count("HUNG") == 2 and err.count("retrying") == 1, err
+    assert "lost_reply.ipynb hung at cell 1 ('session = get_ipython().kernel.session')" in err
+    assert path.read_bytes() == stored, "the stored notebook is left untouched"
+    with pytest.raises(ProcessLookupError):  # the kernel was ended (and reaped)
+        os.kill(hang.kernel_pid, 0)
+
+
+def test_watchdog_wall_limit_fails_main_with_a_clear_error(tmp_path, capsys) -> None:
+    path = _notebook(tmp_path, "slow.ipynb", *["import time\ntime.sleep(0.5)"] * 30)  # cells complete, but too slowly
+    stored = path.read_bytes()
+    assert ex.main([str(path), "--stall", "30", "--wall", "3"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("HUNG") == 2 and "still running after the wall limit of 3 s" in err
+    assert "FAILED" in err and "slow.ipynb hung at cell" in err and "the stored notebook is unchanged" in err
+    assert path.read_bytes() == stored
+
+
+def test_execute_returns_wall_time_and_peak_memory(tmp_path, capsys) -> None:
+    path = _notebook(
+        tmp_path, "ok.ipynb", "import numpy as np\nblock = np.ones(2**25)  # 256 MiB", "print(block.sum())"
+    )
+    run = ex.execute(path, stall=60, wall=120)
+    assert isinstance(run, ex.NotebookRun) and run.path == path.resolve() and run.attempts == 1
+    assert 0 < run.wall_s < 120
+    assert run.peak_rss_mib is not None and run.peak_rss_mib > 256
+    assert nbformat.read(path, as_version=4).cells[1].outputs[0]["text"].strip() == f"{2.0**25}"
+    assert "HUNG" not in capsys.readouterr().err

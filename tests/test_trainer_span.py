@@ -33,8 +33,15 @@ def _dense_descent(config: SyntheticConfig, mode: str, seed: int) -> tuple[torch
     return w, w_t
 
 
-@pytest.mark.parametrize("mode,extra", [("single", {}), ("multi", {}), ("single", {"augmentation": "mask_all"}),
-                                        ("multi", {"label_agreement": 0.8, "d_tilde": 30})])
+@pytest.mark.parametrize(
+    "mode,extra",
+    [
+        ("single", {}),
+        ("multi", {}),
+        ("single", {"augmentation": "mask_all"}),
+        ("multi", {"label_agreement": 0.8, "d_tilde": 30}),
+    ],
+)
 def test_span_trainer_equals_dense_gradient_descent(tiny: SyntheticConfig, mode: str, extra: dict) -> None:
     config = tiny.replace(**extra)
     run = mmcl.train(config, mode, seeds=[3], device="cpu", dtype="float64")

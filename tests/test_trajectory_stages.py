@@ -19,7 +19,19 @@ from mmcl.theory.verdicts import Verdict
 
 @pytest.fixture(scope="module")
 def small() -> SyntheticConfig:
-    return SyntheticConfig(n=12, d=60, m=6, n_test=30, mu_norm=3.0, mu_tilde_norm=9.0, sigma_eps=0.3, sigma0=0.05, tau=0.5, lr=0.05, epochs=15)
+    return SyntheticConfig(
+        n=12,
+        d=60,
+        m=6,
+        n_test=30,
+        mu_norm=3.0,
+        mu_tilde_norm=9.0,
+        sigma_eps=0.3,
+        sigma0=0.05,
+        tau=0.5,
+        lr=0.05,
+        epochs=15,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +51,11 @@ def test_trace_shapes_and_consistency(single) -> None:
     np.testing.assert_allclose(h.signal[:, 0], torch.einsum("rmd,rd->rm", run.w0, run.data.mu).numpy(), atol=1e-12)
     np.testing.assert_allclose(h.loss[:, :], run.history["train_loss"], atol=1e-12)
     # eq. (11): the recorded pre-activations equal ⟨w0, ξ⟩ + the coefficient expansion
-    expand = np.einsum("rtmk,rkl->rtml", np.concatenate([h.gamma[..., None], h.rho], 3), h.gram / np.einsum("rkk->rk", h.gram)[:, :, None])
+    expand = np.einsum(
+        "rtmk,rkl->rtml",
+        np.concatenate([h.gamma[..., None], h.rho], 3),
+        h.gram / np.einsum("rkk->rk", h.gram)[:, :, None],
+    )
     np.testing.assert_allclose(h.noise, h.noise[:, :1] + expand[..., 1:], atol=1e-10)
     np.testing.assert_allclose(h.signal, h.signal[:, :1] + expand[..., 0], atol=1e-10)
     eps_direct = np.einsum("rmd,rnd->rmn", run.w.numpy(), run.data.eps.numpy())
@@ -118,7 +134,9 @@ def test_distance_to_reference_matches_explicit_weights(small: SyntheticConfig, 
             w_star = run.w0 + step[:, None, :]
         else:
             theta = torch.sign(torch.einsum("rmd,rd->rm", run.w0, basis[:, 0]))
-            w_star = run.w0 + k * theta[:, :, None] * (basis[:, 0] / (basis[:, 0] ** 2).sum(1, keepdim=True))[:, None, :]
+            w_star = (
+                run.w0 + k * theta[:, :, None] * (basis[:, 0] / (basis[:, 0] ** 2).sum(1, keepdim=True))[:, None, :]
+            )
         direct = ((run.w - w_star) ** 2).sum((1, 2)).numpy()
         np.testing.assert_allclose(stage2.distance_sq(traj, 0, eps)[:, -1], direct, rtol=1e-9)
         drop, target = stage2.descent_terms(traj, eps)
@@ -142,7 +160,9 @@ def test_margin_matches_autograd(small: SyntheticConfig, single) -> None:
     w_star = run.w0 + k * (basis[:, 1:] / (basis[:, 1:] ** 2).sum(2, keepdim=True)).sum(1)[:, None, :]
     np.testing.assert_allclose(f0[:, 0, i], (grad * w_star).sum((1, 2)).numpy(), rtol=1e-9)
     j = int(np.nonzero(traj.negatives[0, i])[0][0])
-    g = ((torch.bmm(a.transpose(1, 2), a.detach()) + torch.bmm(p.transpose(1, 2), p.detach())) / (small.m * small.tau))[0, i, j]
+    g = ((torch.bmm(a.transpose(1, 2), a.detach()) + torch.bmm(p.transpose(1, 2), p.detach())) / (small.m * small.tau))[
+        0, i, j
+    ]
     (grad_j,) = torch.autograd.grad(g, w)
     np.testing.assert_allclose(fj[0, 0, i, j], float((grad_j[0] * w_star[0]).sum()), rtol=1e-9)
     assert np.isneginf(fj[0, 0, i, i])
@@ -172,7 +192,14 @@ def test_at_dimension_keeps_the_stage1_picture() -> None:
     c = SyntheticConfig()
     big = at_dimension(c, 8000)
     assert math.isclose(big.n_snr2, c.n_snr2) and math.isclose(big.c_mu, c.c_mu)
-    for f in (predictions.t1_single, predictions.t1_multi, predictions.noise_rate_single, predictions.signal_rate_single, predictions.signal_rate_multi, predictions.noise_rate_multi):
+    for f in (
+        predictions.t1_single,
+        predictions.t1_multi,
+        predictions.noise_rate_single,
+        predictions.signal_rate_single,
+        predictions.signal_rate_multi,
+        predictions.noise_rate_multi,
+    ):
         assert math.isclose(f(big), f(c), rel_tol=1e-12)
     with pytest.raises(ValueError, match="d must be"):
         at_dimension(c, 1)

@@ -16,9 +16,26 @@ from mmcl.model.losses import multi_modal_loss, negative_mask
 @pytest.mark.parametrize(
     "field, value",
     [
-        ("n", 1), ("n", 0), ("d", 0), ("m", 0), ("n_test", 1), ("epochs", -1), ("n", 2.5), ("m", True),
-        ("sigma_xi", -1.0), ("sigma_eps", math.nan), ("sigma0", -0.1), ("mu_norm", math.inf), ("nu_norm", -2.0),
-        ("lr", 0.0), ("lr", -0.01), ("tau", 0.0), ("tau", -1.0), ("tau", math.nan), ("d_tilde", 0), ("sigma_xi_tilde", -1.0),
+        ("n", 1),
+        ("n", 0),
+        ("d", 0),
+        ("m", 0),
+        ("n_test", 1),
+        ("epochs", -1),
+        ("n", 2.5),
+        ("m", True),
+        ("sigma_xi", -1.0),
+        ("sigma_eps", math.nan),
+        ("sigma0", -0.1),
+        ("mu_norm", math.inf),
+        ("nu_norm", -2.0),
+        ("lr", 0.0),
+        ("lr", -0.01),
+        ("tau", 0.0),
+        ("tau", -1.0),
+        ("tau", math.nan),
+        ("d_tilde", 0),
+        ("sigma_xi_tilde", -1.0),
     ],
 )
 def test_invalid_config_names_the_parameter(field: str, value: object) -> None:
@@ -84,7 +101,9 @@ def test_divergence_names_the_epoch() -> None:
         mmcl.train(config, "single", seeds=1)
 
 
-@pytest.mark.parametrize("field, value, match", [("sigma0", 0.0, "sigma0 must be > 0"), ("nu_angle", 180.0, "nu_angle must be 0 when d < 2")])
+@pytest.mark.parametrize(
+    "field, value, match", [("sigma0", 0.0, "sigma0 must be > 0"), ("nu_angle", 180.0, "nu_angle must be 0 when d < 2")]
+)
 def test_degenerate_configs_are_rejected(field: str, value: float, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         SyntheticConfig(**{field: value, "d": 1 if field == "nu_angle" else 10})

@@ -44,7 +44,11 @@ def test_summary_table_requires_every_lemma() -> None:
 
 def test_summary_table_combines_parts_weakest_first() -> None:
     checks = [_check(k, Verdict.HOLDS) for k in LEMMAS]
-    checks += [_check("C.11", Verdict.FAILS, "(22)"), _check("C.4", Verdict.CORRECTED, "statement"), _check("D.3", Verdict.NOT_CHECKABLE, "(3)")]
+    checks += [
+        _check("C.11", Verdict.FAILS, "(22)"),
+        _check("C.4", Verdict.CORRECTED, "statement"),
+        _check("D.3", Verdict.NOT_CHECKABLE, "(3)"),
+    ]
     table = summary_table(checks)
     assert [r[0] for r in table.rows] == list(LEMMAS)
     assert table.verdict("C.11") is Verdict.FAILS

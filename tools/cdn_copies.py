@@ -63,8 +63,12 @@ def fetch(name: str, version: str, modules: Path = ROOT / "node_modules") -> boo
     if npm is None:
         raise RuntimeError("npm is needed to fetch the CDN copies (Debian: apt-get install npm)")
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run([npm, "pack", f"{name}@{version}", "--silent", "--pack-destination", tmp],
-                                check=True, capture_output=True, text=True)
+        result = subprocess.run(
+            [npm, "pack", f"{name}@{version}", "--silent", "--pack-destination", tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         tarball = Path(tmp) / result.stdout.strip().splitlines()[-1]
         unpacked = Path(tmp) / "unpacked"
         with tarfile.open(tarball) as archive:
@@ -80,7 +84,9 @@ def fetch(name: str, version: str, modules: Path = ROOT / "node_modules") -> boo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.cdn_copies", description=__doc__.splitlines()[0])
-    parser.add_argument("--into", type=Path, default=ROOT / "node_modules", help="target folder (default: node_modules)")
+    parser.add_argument(
+        "--into", type=Path, default=ROOT / "node_modules", help="target folder (default: node_modules)"
+    )
     args = parser.parse_args(argv)
     for name, version in packages().items():
         fetched = fetch(name, version, args.into)

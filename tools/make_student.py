@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTION, STUB, AUTOCHECK = "solution", "student-stub", "autocheck"
 STUB_HIDING_TAGS = ("remove-cell", "skip-execution", "nbval-skip")
 STUDENT_TAGS = ("raises-exception",)
-COPIED = ("mmcl", "results", "pyproject.toml", "environment.yml", "postBuild", "LICENSE")
+COPIED = ("mmcl", "results", "pyproject.toml", "requirements.lock", "environment.yml", "postBuild", "LICENSE")
 """What the student edition needs besides the notebooks (paths relative to the repository; missing ones skipped)."""
 EXERCISES_HEADING = "## Exercises"
 
@@ -68,19 +68,27 @@ def exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Exercis
     for index, cell in enumerate(cells):
         tags = _tags(cell)
         if cell.cell_type == "markdown" and "{solution}" in cell.source and SOLUTION not in tags:
-            raise ValueError(f"{name}: markdown cell {index} holds a {{solution}} directive but is not tagged '{SOLUTION}'")
+            raise ValueError(
+                f"{name}: markdown cell {index} holds a {{solution}} directive but is not tagged '{SOLUTION}'"
+            )
         if SOLUTION not in tags or cell.cell_type != "code":
             continue
         if index + 2 >= len(cells):
             raise ValueError(f"{name}: solution cell {index} must be followed by a stub cell and an auto-check cell")
         stub, check = cells[index + 1], cells[index + 2]
         if stub.cell_type != "code" or STUB not in _tags(stub):
-            raise ValueError(f"{name}: cell {index + 1} after solution cell {index} must be a code cell tagged '{STUB}'")
+            raise ValueError(
+                f"{name}: cell {index + 1} after solution cell {index} must be a code cell tagged '{STUB}'"
+            )
         missing = [t for t in STUB_HIDING_TAGS if t not in _tags(stub)]
         if missing:
-            raise ValueError(f"{name}: stub cell {index + 1} must also be tagged {missing} (hidden and never executed in the book)")
+            raise ValueError(
+                f"{name}: stub cell {index + 1} must also be tagged {missing} (hidden and never executed in the book)"
+            )
         if check.cell_type != "code" or AUTOCHECK not in _tags(check):
-            raise ValueError(f"{name}: cell {index + 2} after stub cell {index + 1} must be a code cell tagged '{AUTOCHECK}'")
+            raise ValueError(
+                f"{name}: cell {index + 2} after stub cell {index + 1} must be a code cell tagged '{AUTOCHECK}'"
+            )
         found.append(Exercise(index, index + 1, index + 2))
         used.update((index + 1, index + 2))
     for index, cell in enumerate(cells):
@@ -104,7 +112,9 @@ REPOSITORY_PREFIXES = ("github.com/", "mybinder.org/v2/gh/", "colab.research.goo
 """How the chapters name the repository: the Colab cell's clone, the Binder and the Colab links."""
 
 
-def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook", repository: str | None = None) -> nbformat.NotebookNode:
+def student_notebook(
+    nb: nbformat.NotebookNode, name: str = "notebook", repository: str | None = None
+) -> nbformat.NotebookNode:
     """The student version of one instructor notebook (the input is not modified). ``repository`` (``owner/name`` on
     GitHub), if given, replaces the book's repository in the Colab cell and in the Binder and Colab links, so that
     they open the student edition."""
@@ -148,14 +158,17 @@ pip install -e ".[book]" jupyterlab
 jupyter lab book/
 ```
 
-With conda (or on Binder): `conda env create -f environment.yml`, then `pip install --no-deps -e .`.
+With conda (or on Binder): `conda env create -f environment.yml`, then the commands of `postBuild` (the locked
+environment of `requirements.lock`, with CPU PyTorch).
 Run each chapter from the top: the exercises use the imports of the chapter's first cells.
 """
 
 
 def _copy(source: Path, target: Path) -> None:
     if source.is_dir():
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "checkpoints"))
+        shutil.copytree(
+            source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "checkpoints")
+        )
     else:
         shutil.copy2(source, target)
 
@@ -189,9 +202,14 @@ def write_student_edition(out: Path, root: Path = ROOT, repository: str | None =
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.make_student", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "dist" / "student", help="output folder (default: dist/student)")
-    parser.add_argument("--repo", help="GitHub 'owner/name' where the edition will live: the Colab cell of every chapter "
-                                       "clones it instead of the book's repository")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "dist" / "student", help="output folder (default: dist/student)"
+    )
+    parser.add_argument(
+        "--repo",
+        help="GitHub 'owner/name' where the edition will live: the Colab cell of every chapter "
+        "clones it instead of the book's repository",
+    )
     args = parser.parse_args(argv)
     written = write_student_edition(args.out, repository=args.repo)
     count = sum(len(exercises(nbformat.read(p, as_version=4))) for p in sorted((ROOT / "book").glob("*.ipynb")))

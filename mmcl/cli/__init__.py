@@ -28,9 +28,17 @@ class CliError(Exception):
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]] = {
-    "synthetic": (synthetic.add_synthetic_arguments, synthetic.run_synthetic, "train on the synthetic task (Figure 1 settings)"),
+    "synthetic": (
+        synthetic.add_synthetic_arguments,
+        synthetic.run_synthetic,
+        "train on the synthetic task (Figure 1 settings)",
+    ),
     "figure1": (synthetic.add_figure1_arguments, synthetic.run_figure1, "reproduce Figure 1 (PNG + JSON)"),
-    "sweep": (sweep.add_sweep_arguments, sweep.run_sweep_command, "train a grid of configurations, batched and resumable"),
+    "sweep": (
+        sweep.add_sweep_arguments,
+        sweep.run_sweep_command,
+        "train a grid of configurations, batched and resumable",
+    ),
     "table1": (table1.add_table1_arguments, table1.run_table1, "reproduce Table 1 on ColoredMNIST (JSON + Markdown)"),
 }
 

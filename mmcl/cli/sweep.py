@@ -27,7 +27,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
 def run_sweep_command(args: argparse.Namespace) -> None:
     grid = load_grid(args.grid)
     command = args.invocation
-    summary = run_sweep(grid, args.out, device=args.device, batch_runs=args.batch_runs, progress=not args.quiet, command=command)
+    summary = run_sweep(
+        grid, args.out, device=args.device, batch_runs=args.batch_runs, progress=not args.quiet, command=command
+    )
     if not args.quiet:
         note = " (a truncated last line was cut off)" if summary.repaired else ""
         print(

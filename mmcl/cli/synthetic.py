@@ -35,8 +35,12 @@ _CONFIG_FLAGS = (
 def _add_common(parser: argparse.ArgumentParser, default_seeds: int) -> None:
     defaults = SyntheticConfig()
     for flag, name, kind in _CONFIG_FLAGS:
-        parser.add_argument(flag, dest=name, type=kind, default=getattr(defaults, name), help=f"default {getattr(defaults, name)}")
-    parser.add_argument("--seeds", type=int, default=default_seeds, help=f"number of seeds K, trained batched (default {default_seeds})")
+        parser.add_argument(
+            flag, dest=name, type=kind, default=getattr(defaults, name), help=f"default {getattr(defaults, name)}"
+        )
+    parser.add_argument(
+        "--seeds", type=int, default=default_seeds, help=f"number of seeds K, trained batched (default {default_seeds})"
+    )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -62,7 +66,9 @@ def _train_modes(args: argparse.Namespace, modes: tuple[str, ...], min_seeds: in
         raise ValueError(f"--seeds must be >= {min_seeds}, got {args.seeds}")
     config = _config(args)
     command = args.invocation
-    runs = [train(config, mode, args.seeds, device=args.device, dtype=args.dtype, progress=not args.quiet) for mode in modes]
+    runs = [
+        train(config, mode, args.seeds, device=args.device, dtype=args.dtype, progress=not args.quiet) for mode in modes
+    ]
     return synthetic_record(runs, command)
 
 
@@ -72,8 +78,11 @@ def run_synthetic(args: argparse.Namespace) -> None:
     write_json(args.out, record)
     if not args.quiet:
         for mode, s in record["summary"].items():
-            print(f"{mode:>6}-modal: OOD test accuracy {s['test_accuracy_mean']:.3f} ± {s['test_accuracy_std']:.3f}, "
-                  f"final training loss {s['final_train_loss_mean']:.4f}", file=sys.stderr)
+            print(
+                f"{mode:>6}-modal: OOD test accuracy {s['test_accuracy_mean']:.3f} ± {s['test_accuracy_std']:.3f}, "
+                f"final training loss {s['final_train_loss_mean']:.4f}",
+                file=sys.stderr,
+            )
 
 
 def run_figure1(args: argparse.Namespace) -> None:

@@ -12,7 +12,12 @@ __all__ = ["add_table1_arguments", "run_table1"]
 
 
 def add_table1_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--size", choices=("quick", "full"), default="quick", help="quick: runs live in the book; full: the reference run")
+    parser.add_argument(
+        "--size",
+        choices=("quick", "full"),
+        default="quick",
+        help="quick: runs live in the book; full: the reference run",
+    )
     parser.add_argument("--seeds", type=int, default=3, help="number of seeds K (seeds 0 … K−1), default 3")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--out", required=True, help="folder for table1.json, table1.md and checkpoints/")
@@ -29,10 +34,29 @@ def run_table1(args: argparse.Namespace) -> None:
     if args.seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
     pipelines = tuple(p.strip() for p in args.pipelines.split(",") if p.strip())
-    words = ["table1", "--size", args.size, "--seeds", str(args.seeds), "--device", args.device, "--out", args.out, "--pipelines", ",".join(pipelines)]
+    words = [
+        "table1",
+        "--size",
+        args.size,
+        "--seeds",
+        str(args.seeds),
+        "--device",
+        args.device,
+        "--out",
+        args.out,
+        "--pipelines",
+        ",".join(pipelines),
+    ]
     command = "python -m mmcl " + " ".join(shlex.quote(w) for w in words + (["--resume"] if args.resume else []))
     record = table1(
-        args.size, args.seeds, device=args.device, out=args.out, resume=args.resume, progress=not args.quiet, pipelines=pipelines, command=command
+        args.size,
+        args.seeds,
+        device=args.device,
+        out=args.out,
+        resume=args.resume,
+        progress=not args.quiet,
+        pipelines=pipelines,
+        command=command,
     )
     if not args.quiet:
         sys.stderr.write(markdown(record))

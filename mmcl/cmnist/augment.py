@@ -55,7 +55,8 @@ def hue_rotation(angle: torch.Tensor) -> torch.Tensor:
 
 
 def colour_jitter(rgb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """SimCLR's colour distortion (see the module docstring) of colours ``rgb (B, 3)`` in ``[0, 1]``; draws from ``generator``."""
+    """SimCLR's colour distortion (see the module docstring) of colours ``rgb (B, 3)`` in ``[0, 1]``; draws from
+    ``generator``."""
     batch = rgb.shape[:-1]
 
     def uniform(low: float, high: float) -> torch.Tensor:

@@ -3,8 +3,8 @@
 Construction (the paper's rules, with every point it leaves open decided here and marked *ours*):
 
 * **Digits.** MNIST digits, downsampled from 28×28 to ``size``×``size`` (default 14, the size of IRM's
-  ColoredMNIST, which keeps every second pixel; here by averaging 2×2 blocks; *ours*, for speed) and painted in one colour: an image is
-  ``3 × size × size`` with pixel ``grey/255 · colour/255`` on a black background.
+  ColoredMNIST, which keeps every second pixel; here by averaging 2×2 blocks; *ours*, for speed) and painted in one
+  colour: an image is ``3 × size × size`` with pixel ``grey/255 · colour/255`` on a black background.
 * **Label noise.** With probability :data:`LABEL_NOISE` = 0.1 a digit's label is replaced by a class drawn uniformly
   from all ten (*ours*: "a random class" may be the true one, so 9 % of labels are wrong in expectation and a
   shape-only classifier scores at most about 91 %).
@@ -112,10 +112,13 @@ class ColoredMNIST:
 
 
 def colour_only_accuracy(labels: torch.Tensor, colours: torch.Tensor) -> float:
-    """Accuracy of the colour-only rule "predict the class whose *training* colour the digit wears" (colour index = class)."""
+    """Accuracy of the colour-only rule "predict the class whose *training* colour the digit wears"
+    (colour index = class)."""
     labels, colours = torch.as_tensor(labels), torch.as_tensor(colours)
     if labels.shape != colours.shape:
-        raise ValueError(f"labels and colours must have the same shape, got {tuple(labels.shape)} and {tuple(colours.shape)}")
+        raise ValueError(
+            f"labels and colours must have the same shape, got {tuple(labels.shape)} and {tuple(colours.shape)}"
+        )
     return float((labels == colours).to(torch.float64).mean())
 
 
@@ -133,7 +136,8 @@ def expected_colour_only_accuracy(split: str, agreement: float = COLOUR_AGREEMEN
 
 
 def colourise(digits: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:
-    """Paint grey digits ``(..., s, s)`` (uint8 0–255 or float in [0, 1]) with colours ``(..., 3)`` in [0, 1] → ``(..., 3, s, s)``."""
+    """Paint grey digits ``(..., s, s)`` (uint8 0–255 or float in [0, 1]) with colours ``(..., 3)`` in [0, 1] →
+    ``(..., 3, s, s)``."""
     grey = digits.to(torch.float32) / 255 if digits.dtype == torch.uint8 else digits
     return grey.unsqueeze(-3) * rgb.to(grey.dtype)[..., :, None, None]
 
@@ -157,7 +161,10 @@ def make_colored(digits: np.ndarray, true_labels: np.ndarray, split: str, seed: 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if digits.dtype != np.uint8 or digits.ndim != 3 or len(digits) != len(true_labels):
-        raise ValueError(f"digits must be uint8 (N, s, s) with one label each, got {digits.dtype} {digits.shape} and {len(true_labels)} labels")
+        raise ValueError(
+            f"digits must be uint8 (N, s, s) with one label each, got {digits.dtype} {digits.shape} "
+            f"and {len(true_labels)} labels"
+        )
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), _SPLIT_CODE[split]]))
     n = len(true_labels)
     true = np.asarray(true_labels, dtype=np.int64)
@@ -175,7 +182,8 @@ def make_colored(digits: np.ndarray, true_labels: np.ndarray, split: str, seed: 
 
 
 def colored_mnist(split: str, seed: int, n: int | None = None, size: int = 14) -> ColoredMNIST:
-    """ColoredMNIST ``split`` (``"train"`` or ``"test"``) of ``seed``: the first ``n`` MNIST digits of that split (all if None)."""
+    """ColoredMNIST ``split`` (``"train"`` or ``"test"``) of ``seed``: the first ``n`` MNIST digits of that split (all
+    if None)."""
     images, labels = load_mnist(split)
     if n is not None and not 1 <= n <= len(labels):
         raise ValueError(f"n must be between 1 and {len(labels)} for the {split} split, got {n}")

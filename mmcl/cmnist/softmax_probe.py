@@ -23,7 +23,8 @@ __all__ = ["SoftmaxProbe", "fit_softmax_probe"]
 
 @dataclass(frozen=True)
 class SoftmaxProbe:
-    """A fitted probe for ``R`` runs: ``weight (R, k, C)``, ``bias (R, 1, C)``, standardisation ``mean, std (R, 1, k)``."""
+    """A fitted probe for ``R`` runs: ``weight (R, k, C)``, ``bias (R, 1, C)``, standardisation
+    ``mean, std (R, 1, k)``."""
 
     weight: torch.Tensor
     bias: torch.Tensor
@@ -40,14 +41,19 @@ class SoftmaxProbe:
         return (self.logits(features).argmax(-1) == labels).to(torch.float64).mean(1)
 
 
-def fit_softmax_probe(features: torch.Tensor, labels: torch.Tensor, classes: int, l2: float = 1e-3, max_iter: int = 100) -> SoftmaxProbe:
-    """Fit the probe of the module docstring to ``features (R, N, k)`` and integer ``labels (R, N)`` in ``[0, classes)``."""
+def fit_softmax_probe(
+    features: torch.Tensor, labels: torch.Tensor, classes: int, l2: float = 1e-3, max_iter: int = 100
+) -> SoftmaxProbe:
+    """Fit the probe of the module docstring to ``features (R, N, k)`` and integer ``labels (R, N)`` in
+    ``[0, classes)``."""
     if l2 <= 0:
         raise ValueError(f"l2 must be > 0, got {l2}")
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
     if features.ndim != 3 or labels.shape != features.shape[:2]:
-        raise ValueError(f"features must be (R, N, k) and labels (R, N), got {tuple(features.shape)} and {tuple(labels.shape)}")
+        raise ValueError(
+            f"features must be (R, N, k) and labels (R, N), got {tuple(features.shape)} and {tuple(labels.shape)}"
+        )
     x = features.to(torch.float64)
     mean = x.mean(1, keepdim=True)
     std = x.std(1, unbiased=False, keepdim=True)
@@ -58,13 +64,22 @@ def fit_softmax_probe(features: torch.Tensor, labels: torch.Tensor, classes: int
     bias = torch.zeros(runs, 1, classes, dtype=torch.float64, device=x.device, requires_grad=True)
     flat_labels = labels.reshape(-1)
     optimiser = torch.optim.LBFGS(
-        [weight, bias], lr=1, max_iter=max_iter, tolerance_grad=1e-7, tolerance_change=1e-10, history_size=20, line_search_fn="strong_wolfe"
+        [weight, bias],
+        lr=1,
+        max_iter=max_iter,
+        tolerance_grad=1e-7,
+        tolerance_change=1e-10,
+        history_size=20,
+        line_search_fn="strong_wolfe",
     )
 
     def objective() -> torch.Tensor:
         optimiser.zero_grad()
         logits = torch.baddbmm(bias, x, weight)
-        loss = F.cross_entropy(logits.reshape(-1, classes), flat_labels, reduction="sum") / count + l2 / 2 * (weight * weight).sum()
+        loss = (
+            F.cross_entropy(logits.reshape(-1, classes), flat_labels, reduction="sum") / count
+            + l2 / 2 * (weight * weight).sum()
+        )
         loss.backward()
         return loss
 

@@ -57,7 +57,8 @@ def table1(
     pipelines: tuple[str, ...] = tuple(PIPELINES),
     command: str | None = None,
 ) -> dict[str, Any]:
-    """Train every pipeline of ``pipelines`` at ``size`` (``"quick"`` or ``"full"``) for ``seeds`` seeds; return the record.
+    """Train every pipeline of ``pipelines`` at ``size`` (``"quick"`` or ``"full"``) for ``seeds`` seeds; return the
+    record.
 
     With ``out``, checkpoints go to ``out/checkpoints/<pipeline>.pt`` (``resume=True`` continues from them) and the
     record to ``out/table1.json`` and ``out/table1.md``.
@@ -155,5 +156,10 @@ def augmentation_grid(
             config = replace(SIZES[size], max_shift=shift, noise_std=noise)  # CMNISTConfig checks the values
             run = train_cmnist(config, "single", seed_list, device=device, progress=progress)
             train[i, j], test[i, j] = run.train_accuracy, run.test_accuracy
-    return {"shifts": tuple(shifts), "noise_stds": tuple(noise_stds), "seeds": seed_list,
-            "train_accuracy": train, "test_accuracy": test}
+    return {
+        "shifts": tuple(shifts),
+        "noise_stds": tuple(noise_stds),
+        "seeds": seed_list,
+        "train_accuracy": train,
+        "test_accuracy": test,
+    }

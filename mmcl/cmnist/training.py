@@ -84,7 +84,11 @@ class CMNISTConfig:
         for name in ("lr", "tau", "probe_l2"):
             if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        if isinstance(self.max_shift, bool) or not isinstance(self.max_shift, int) or not 0 <= self.max_shift < self.size // 2:
+        if (
+            isinstance(self.max_shift, bool)
+            or not isinstance(self.max_shift, int)
+            or not 0 <= self.max_shift < self.size // 2
+        ):
             raise ValueError(f"max_shift must be an integer in [0, {self.size // 2 - 1}], got {self.max_shift!r}")
         if not (isinstance(self.noise_std, (int, float)) and self.noise_std >= 0):
             raise ValueError(f"noise_std must be >= 0, got {self.noise_std!r}")
@@ -171,7 +175,9 @@ def _view(config: CMNISTConfig, data: _Splits, idx: torch.Tensor, generators: li
     device = idx.device
     batch, side = idx.shape[1], config.size
     digits = data.train_digits[idx]
-    offsets = torch.stack([torch.randint(-config.max_shift, config.max_shift + 1, (batch, 2), generator=g) for g in generators])
+    offsets = torch.stack(
+        [torch.randint(-config.max_shift, config.max_shift + 1, (batch, 2), generator=g) for g in generators]
+    )
     digits = shift(digits, config.max_shift, offsets.to(device))
     rgb = _palette(device)[torch.gather(data.colours, 1, idx)]
     if config.colour_jitter:
@@ -184,7 +190,8 @@ def _view(config: CMNISTConfig, data: _Splits, idx: torch.Tensor, generators: li
 
 
 def embed_images(encoder: BatchedMLP, digits: torch.Tensor, colours: torch.Tensor, chunk: int = 4096) -> torch.Tensor:
-    """Unit-normalised embeddings ``(R, N, k)`` of the un-augmented images ``colourise(digits, PALETTE[colours (R, N)])``."""
+    """Unit-normalised embeddings ``(R, N, k)`` of the un-augmented images
+    ``colourise(digits, PALETTE[colours (R, N)])``."""
     palette = _palette(digits.device)
     out = []
     with torch.no_grad():
@@ -201,7 +208,9 @@ def _atomic_save(payload: dict[str, Any], path: Path) -> None:
     write_bytes(path, buffer.getvalue())
 
 
-def _load_checkpoint(path: Path, config: CMNISTConfig, mode: str, seeds: list[int], device: torch.device) -> dict[str, Any]:
+def _load_checkpoint(
+    path: Path, config: CMNISTConfig, mode: str, seeds: list[int], device: torch.device
+) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:  # a truncated or foreign file: say which and how to recover
@@ -209,7 +218,10 @@ def _load_checkpoint(path: Path, config: CMNISTConfig, mode: str, seeds: list[in
     expected = {"format": CHECKPOINT_FORMAT, "config": config.to_dict(), "mode": mode, "seeds": seeds}
     for key, value in expected.items():
         if state.get(key) != value:
-            raise ValueError(f"checkpoint {path} was written for {key}={state.get(key)!r}, not {value!r}; delete it or run without resume")
+            raise ValueError(
+                f"checkpoint {path} was written for {key}={state.get(key)!r}, not {value!r}; "
+                "delete it or run without resume"
+            )
     return state
 
 
@@ -224,7 +236,8 @@ def train_cmnist(
     resume: bool = False,
     on_epoch: Callable[[int], None] | None = None,
 ) -> CMNISTRun:
-    """Train and probe ``len(seeds)`` runs of the ``mode`` pipeline (module docstring); seeds ``0 … K−1`` for an int ``K``.
+    """Train and probe ``len(seeds)`` runs of the ``mode`` pipeline (module docstring); seeds ``0 … K−1`` for an int
+    ``K``.
 
     ``checkpoint``: file written after every epoch; with ``resume=True`` training continues from it (it must have been
     written for the same config, mode and seeds). ``on_epoch(e)`` is called after epoch ``e`` (1-based) is saved.
@@ -262,7 +275,13 @@ def train_cmnist(
         start = int(state["epoch"])
 
     eye = torch.eye(CLASSES, device=dev)
-    bar = tqdm(total=(config.epochs - start) * steps, desc=f"{mode}-modal, {runs} run(s)", disable=None if progress else True, file=sys.stderr, leave=False)
+    bar = tqdm(
+        total=(config.epochs - start) * steps,
+        desc=f"{mode}-modal, {runs} run(s)",
+        disable=None if progress else True,
+        file=sys.stderr,
+        leave=False,
+    )
     for epoch in range(start, config.epochs):
         order = torch.stack([torch.randperm(config.n_train, generator=g) for g in batch_gens]).to(dev)
         total = torch.zeros(runs, dtype=torch.float64, device=dev)
@@ -274,7 +293,9 @@ def train_cmnist(
                 loss = nt_xent(z1, z2, config.tau)
             else:
                 images = colourise(data.train_digits[idx], _palette(dev)[torch.gather(data.colours, 1, idx)])
-                captions = torch.cat([eye[torch.gather(data.caption_digits, 1, idx)], eye[torch.gather(data.colours, 1, idx)]], dim=-1)
+                captions = torch.cat(
+                    [eye[torch.gather(data.caption_digits, 1, idx)], eye[torch.gather(data.colours, 1, idx)]], dim=-1
+                )
                 loss = clip_loss(encoder(images), modules["text"](captions), config.tau)
             optimiser.zero_grad(set_to_none=True)
             loss.sum().backward()
@@ -282,7 +303,9 @@ def train_cmnist(
             total += loss.detach().to(torch.float64)
             bar.update(1)
         if not bool(torch.isfinite(total).all()):
-            raise ValueError(f"the {mode}-modal training loss became non-finite in epoch {epoch + 1}; lower lr or raise tau")
+            raise ValueError(
+                f"the {mode}-modal training loss became non-finite in epoch {epoch + 1}; lower lr or raise tau"
+            )
         losses = torch.cat([losses, (total / steps).cpu()[:, None]], dim=1)
         if path is not None:
             payload = {name: module.state_dict() for name, module in modules.items()}

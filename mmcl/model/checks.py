@@ -21,9 +21,7 @@ def full_gradient(step: HalfStep, mu: torch.Tensor, xi: torch.Tensor) -> torch.T
     return step.g[:, :, None] * mu[:, None, :] + torch.bmm(step.c, xi)
 
 
-def gradient_gap(
-    data: SyntheticData, tau: float, w: torch.Tensor, w_tilde: torch.Tensor | None = None
-) -> float:
+def gradient_gap(data: SyntheticData, tau: float, w: torch.Tensor, w_tilde: torch.Tensor | None = None) -> float:
     """Largest entry of ``|closed form − autograd|``, relative to the largest autograd entry.
 
     Single-modal (eq. 6/7) when ``w_tilde`` is ``None``, else multi-modal (eq. 9/10, both encoders). Runs in
@@ -45,7 +43,10 @@ def gradient_gap(
         w_tilde = w_tilde.detach().to("cpu", dtype).requires_grad_(True)
         auto, auto_t = torch.autograd.grad(multi_modal_loss(w, w_tilde, data, tau).sum(), (w, w_tilde))
         h_step, g_step = multi_modal_step(w.detach(), w_tilde.detach(), data, taus)
-        pairs = [(full_gradient(h_step, data.mu, data.xi), auto), (full_gradient(g_step, data.mu_tilde, data.xi_tilde), auto_t)]
+        pairs = [
+            (full_gradient(h_step, data.mu, data.xi), auto),
+            (full_gradient(g_step, data.mu_tilde, data.xi_tilde), auto_t),
+        ]
     scale = max(float(a.abs().max()) for _, a in pairs)
     if scale == 0:
         raise ValueError("the autograd gradient is exactly zero (all neurons inactive?); use other weights")

@@ -15,9 +15,9 @@ The signal patch is rank one: a batch of signal patches is ``y ⊗ μ``, so only
 ``μ̃ = ‖μ̃‖·e₂`` and ``ν = ‖ν‖·(cos θ·e₁ + sin θ·e₂)``.
 
 Randomness: every run is identified by an integer seed; each random component (labels, noise, augmentation,
-test sets, the two initialisations, the label flips of modality 2) draws from its own stream spawned from that seed by ``numpy.random.SeedSequence``.
-A run's data therefore depend only on its seed, not on which other runs share the batch, and the single- and
-multi-modal runs of one seed see the same modality-1 data and the same initial ``W``.
+test sets, the two initialisations, the label flips of modality 2) draws from its own stream spawned from that seed by
+``numpy.random.SeedSequence``. A run's data therefore depend only on its seed, not on which other runs share the batch,
+and the single- and multi-modal runs of one seed see the same modality-1 data and the same initial ``W``.
 """
 
 from __future__ import annotations
@@ -162,7 +162,9 @@ def sample(config: SyntheticConfig, seed: int, modes: tuple[str, ...] = ("single
         eps, keep = _augmentation(config, seed, xi)
         eps, keep = eps[None], keep[None]
     if "multi" in modes:
-        xi_t = (torch.randn(n, dt, generator=_generator(seed, "xi_tilde"), dtype=torch.float64) * config.noise_tilde)[None]
+        xi_t = (torch.randn(n, dt, generator=_generator(seed, "xi_tilde"), dtype=torch.float64) * config.noise_tilde)[
+            None
+        ]
         y_t = _labels_tilde(config, seed, y)[None]
     sets = []
     for stream in ("fit", "score"):

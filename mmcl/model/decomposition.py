@@ -17,7 +17,9 @@ import torch
 __all__ = ["least_squares", "reconstruct"]
 
 
-def least_squares(w: torch.Tensor, w0: torch.Tensor, mu: torch.Tensor, xi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def least_squares(
+    w: torch.Tensor, w0: torch.Tensor, mu: torch.Tensor, xi: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(γ (R, m), ρ (R, m, n))`` from weights ``w, w0 (R, m, d)``, signal ``mu (R, d)`` and noise ``xi (R, n, d)``.
 
     Solved in float64. Raises ``ValueError`` when ``d < n + 1`` (the basis cannot be independent).
@@ -33,7 +35,9 @@ def least_squares(w: torch.Tensor, w0: torch.Tensor, mu: torch.Tensor, xi: torch
     return scaled[:, :, 0], scaled[:, :, 1:]
 
 
-def reconstruct(w0: torch.Tensor, gamma: torch.Tensor, rho: torch.Tensor, mu: torch.Tensor, xi: torch.Tensor) -> torch.Tensor:
+def reconstruct(
+    w0: torch.Tensor, gamma: torch.Tensor, rho: torch.Tensor, mu: torch.Tensor, xi: torch.Tensor
+) -> torch.Tensor:
     """``w⁽⁰⁾ + γ‖μ‖⁻²μ + Σ_i ρ_i‖ξ_i‖⁻²ξ_i`` for every run and neuron (eq. 11), shape ``(R, m, d)``."""
     mu_unit = mu / (mu * mu).sum(1, keepdim=True)
     xi_unit = xi / (xi * xi).sum(2, keepdim=True)

@@ -164,7 +164,13 @@ def single_modal_step(w: torch.Tensor, data: SyntheticData, tau: torch.Tensor) -
         raise ValueError("single_modal_step needs data sampled for the single-modal setting (data.eps is None)")
     noise = noise_preactivation(w, data.xi)
     return single_modal_terms(
-        data.y, signal_preactivation(w, data.mu), noise, noise + noise_preactivation(w, data.eps), tau, None, data.signal_keep
+        data.y,
+        signal_preactivation(w, data.mu),
+        noise,
+        noise + noise_preactivation(w, data.eps),
+        tau,
+        None,
+        data.signal_keep,
     )
 
 

@@ -48,7 +48,8 @@ def single_modal_head_start(config: SyntheticConfig) -> float:
 
 
 def initial_loss_estimate(config: SyntheticConfig, y: torch.Tensor, mode: str = "single") -> torch.Tensor:
-    """Mean-field estimate of the loss at ``t = 0``: ``mean_i log(1 + M_i e^{−Δ})`` (single), ``chance_loss`` (multi)."""
+    """Mean-field estimate of the loss at ``t = 0``: ``mean_i log(1 + M_i e^{−Δ})`` (single), ``chance_loss``
+    (multi)."""
     if mode == "multi":
         return chance_loss(y, "multi")
     if mode != "single":

@@ -96,7 +96,9 @@ def multi_modal_loss(
             f"and {tuple(data.xi_tilde.shape[:2])}"
         )
     if w.shape[:2] != w_tilde.shape[:2]:
-        raise ValueError(f"W and W̃ must have the same runs and neurons, got {tuple(w.shape)} and {tuple(w_tilde.shape)}")
+        raise ValueError(
+            f"W and W̃ must have the same runs and neurons, got {tuple(w.shape)} and {tuple(w_tilde.shape)}"
+        )
     mask = negative_mask(data.y)
     a = signal_activation(signal_preactivation(w, data.mu), data.y)
     at = signal_activation(signal_preactivation(w_tilde, data.mu_tilde), data.labels_tilde)  # ỹ_i μ̃

@@ -69,7 +69,11 @@ def probe_preactivations(w: torch.Tensor, data: SyntheticData) -> torch.Tensor:
 
     ``w`` holds any ``k`` vectors per run: the weights, or (for the trainer) the basis of their span.
     """
-    parts = [torch.bmm(w, data.nu[:, :, None]), torch.bmm(w, data.zeta_fit.transpose(1, 2)), torch.bmm(w, data.zeta_score.transpose(1, 2))]
+    parts = [
+        torch.bmm(w, data.nu[:, :, None]),
+        torch.bmm(w, data.zeta_fit.transpose(1, 2)),
+        torch.bmm(w, data.zeta_score.transpose(1, 2)),
+    ]
     return torch.cat(parts, dim=2)
 
 
@@ -77,7 +81,10 @@ def probe_accuracy_from(pre: torch.Tensor, data: SyntheticData, l2: float = PROB
     """The probe of :func:`probe_accuracy` from the pre-activations :func:`probe_preactivations` of the weights."""
     count = data.zeta_fit.shape[1]
     signal, fit_noise, score_noise = pre[:, :, 0], pre[:, :, 1 : 1 + count], pre[:, :, 1 + count :]
-    fit, score = embedding(signal, fit_noise, data.y_fit), embedding(signal, score_noise, data.y_score)  # h(x) of eq. (3)
+    fit, score = (
+        embedding(signal, fit_noise, data.y_fit),
+        embedding(signal, score_noise, data.y_score),
+    )  # h(x) of eq. (3)
     coef, mean, std = fit_logistic(fit.to(torch.float64), data.y_fit.to(torch.float64), l2)
     f = _predict(score.to(torch.float64), coef, mean, std)
     return (data.y_score.to(torch.float64) * f > 0).to(torch.float64).mean(1)

@@ -35,7 +35,9 @@ def empirical_snr(mu: torch.Tensor, noise: torch.Tensor) -> float:
     ``‖μ‖ / (σ √d)``.
     """
     if mu.dim() != 1 or noise.dim() != 2 or noise.shape[1] != mu.shape[0]:
-        raise ValueError(f"need mu of shape (d,) and noise of shape (n, d), got {tuple(mu.shape)} and {tuple(noise.shape)}")
+        raise ValueError(
+            f"need mu of shape (d,) and noise of shape (n, d), got {tuple(mu.shape)} and {tuple(noise.shape)}"
+        )
     rms = noise.double().pow(2).sum(1).mean().sqrt()
     return float(mu.double().norm() / rms)
 

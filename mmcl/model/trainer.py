@@ -110,7 +110,12 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 def resolve_dtype(dtype: str | torch.dtype = "float32") -> torch.dtype:
     """``"float32"`` or ``"float64"`` (or the matching ``torch.dtype``)."""
-    table = {"float32": torch.float32, "float64": torch.float64, torch.float32: torch.float32, torch.float64: torch.float64}
+    table = {
+        "float32": torch.float32,
+        "float64": torch.float64,
+        torch.float32: torch.float32,
+        torch.float64: torch.float64,
+    }
     if dtype not in table:
         raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     return table[dtype]
@@ -153,7 +158,9 @@ class Run:
         }
 
 
-def _broadcast(config: SyntheticConfig | Sequence[SyntheticConfig], seeds: int | Sequence[int]) -> tuple[list[SyntheticConfig], list[int]]:
+def _broadcast(
+    config: SyntheticConfig | Sequence[SyntheticConfig], seeds: int | Sequence[int]
+) -> tuple[list[SyntheticConfig], list[int]]:
     seed_list = parse_seeds(seeds)  # repeats allowed: cells of a sweep reuse the same seeds
     if isinstance(config, SyntheticConfig):
         configs = [config] * len(seed_list)
@@ -168,7 +175,9 @@ def _broadcast(config: SyntheticConfig | Sequence[SyntheticConfig], seeds: int |
     for c in configs[1:]:
         for name in ("n", "d", "dim_tilde", "m", "n_test", "epochs"):
             if getattr(c, name) != getattr(first, name):
-                raise ValueError(f"runs batched together must share {name}: {getattr(first, name)} vs {getattr(c, name)}")
+                raise ValueError(
+                    f"runs batched together must share {name}: {getattr(first, name)} vs {getattr(c, name)}"
+                )
     return configs, seed_list
 
 
@@ -193,7 +202,13 @@ class _Recorder:
                 self.store["rho" + s] = z(runs, t1, m, n)
                 self.store["pos_prob" + s] = z(runs, t1, n)
 
-    def __call__(self, t: int, loss: torch.Tensor, coefficients: list[tuple[torch.Tensor, torch.Tensor]], steps: Sequence[HalfStep]) -> None:
+    def __call__(
+        self,
+        t: int,
+        loss: torch.Tensor,
+        coefficients: list[tuple[torch.Tensor, torch.Tensor]],
+        steps: Sequence[HalfStep],
+    ) -> None:
         self.store["train_loss"][:, t] = loss
         for s, (gamma, rho), step in zip(self.suffixes, coefficients, steps):
             self.store["signal_learning" + s][:, t] = gamma.abs().amax(1)
@@ -256,11 +271,12 @@ def train(
     """Train ``len(seeds)`` independent runs of the single- or multi-modal encoder by full-batch GD.
 
     ``config`` is one :class:`SyntheticConfig` for all runs or one per seed; ``seeds`` is a count ``K`` (seeds
-    ``0 … K−1``) or an explicit list. ``progress=True`` shows a progress bar on stderr when it is a terminal. ``callback(t, W, W̃, steps)``, if given, is called at every epoch before
-    the update with the current weights and the :class:`~mmcl.model.dynamics.HalfStep` gradients (one per encoder); it
-    costs one ``d``-dimensional product per epoch to form the weights. ``on_epoch(t)``, if given, is called at every
-    epoch with its index only (cheap: for progress reports and timing).
-    Raises ``ValueError`` on invalid arguments and :class:`TrainingDiverged` when a loss becomes non-finite.
+    ``0 … K−1``) or an explicit list. ``progress=True`` shows a progress bar on stderr when it is a terminal.
+    ``callback(t, W, W̃, steps)``, if given, is called at every epoch before the update with the current weights and the
+    :class:`~mmcl.model.dynamics.HalfStep` gradients (one per encoder); it costs one ``d``-dimensional product per epoch
+    to form the weights. ``on_epoch(t)``, if given, is called at every epoch with its index only (cheap: for progress
+    reports and timing). Raises ``ValueError`` on invalid arguments and :class:`TrainingDiverged` when a loss becomes
+    non-finite.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -294,7 +310,10 @@ def train(
     moved = [torch.zeros(runs, m, n + 1, dtype=dt, device=dev) for _ in bases]  # A_t
 
     def weights() -> list[torch.Tensor]:
-        return [torch.baddbmm(torch.baddbmm(w, a[:, :, :n], b[0]), a[:, :, n:], b[1]) for w, a, b in zip(starts, moved, bases)]
+        return [
+            torch.baddbmm(torch.baddbmm(w, a[:, :, :n], b[0]), a[:, :, n:], b[1])
+            for w, a, b in zip(starts, moved, bases)
+        ]
 
     # The probe needs W_t·[ν, ζ_fit, ζ_score]. Over many evaluations it pays to form these products the same way,
     # from W_0·P and B·P computed once (see matmul_flops for the two costs); otherwise from the weights.
@@ -313,18 +332,41 @@ def train(
 
     eval_epochs: list[int] = []
     accuracy: list[torch.Tensor] = []
-    bar = tqdm(total=epochs, desc=f"{mode}-modal, {runs} run(s)", disable=None if progress else True, file=sys.stderr, leave=False)
+    bar = tqdm(
+        total=epochs,
+        desc=f"{mode}-modal, {runs} run(s)",
+        disable=None if progress else True,
+        file=sys.stderr,
+        leave=False,
+    )
     for t in range(epochs + 1):
         pre = [torch.baddbmm(p, a, g) for p, a, g in zip(pre0, moved, grams)]
         if mode == "single":
             noise = pre[0][:, :, :n]
-            steps = [single_modal_terms(data.y, pre[0][:, :, n], noise, noise + pre[0][:, :, n + 1 :], tau, mask, signal_keep)]
+            steps = [
+                single_modal_terms(
+                    data.y, pre[0][:, :, n], noise, noise + pre[0][:, :, n + 1 :], tau, mask, signal_keep
+                )
+            ]
         else:
-            steps = list(multi_modal_terms(data.y, pre[0][:, :, n], pre[0][:, :, :n], pre[1][:, :, n], pre[1][:, :, :n], tau, data.y_tilde, mask))
+            steps = list(
+                multi_modal_terms(
+                    data.y,
+                    pre[0][:, :, n],
+                    pre[0][:, :, :n],
+                    pre[1][:, :, n],
+                    pre[1][:, :, :n],
+                    tau,
+                    data.y_tilde,
+                    mask,
+                )
+            )
         loss = sum(s.loss for s in steps)
         if not bool(torch.isfinite(loss).all()):
             bad = [seed_list[i] for i in torch.nonzero(~torch.isfinite(loss)).flatten().tolist()]
-            raise TrainingDiverged(f"training loss became non-finite at epoch {t} for seed(s) {bad}; lower lr or raise tau")
+            raise TrainingDiverged(
+                f"training loss became non-finite at epoch {t} for seed(s) {bad}; lower lr or raise tau"
+            )
         recorder(t, loss, [(k[:, :, n], k[:, :, :n]) for k in coefficients], steps)
         evaluate = t % eval_every == 0 or t == epochs
         current = weights() if callback is not None or t == epochs or (evaluate and not probe_in_span) else None

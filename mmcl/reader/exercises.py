@@ -98,8 +98,10 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
             shown = (f"{float(want):.15g}", f"{float(have):.15g} (if your result is float32, compute in float64)")
         return f"expected {shown[0]}, got {shown[1]} (tolerance: rtol={rtol:g}, atol={atol:g})"
     worst = np.unravel_index(np.argmax(np.abs(have - want) - (atol + rtol * np.abs(want))), want.shape)
-    return (f"{int((~close).sum())} of {want.size} entries differ; at index {tuple(int(i) for i in worst)} expected "
-            f"{want[worst]:.6g}, got {have[worst]:.6g} (tolerance: rtol={rtol:g}, atol={atol:g})")
+    return (
+        f"{int((~close).sum())} of {want.size} entries differ; at index {tuple(int(i) for i in worst)} expected "
+        f"{want[worst]:.6g}, got {have[worst]:.6g} (tolerance: rtol={rtol:g}, atol={atol:g})"
+    )
 
 
 def _check_tolerances(rtol: float, atol: float) -> None:
@@ -107,7 +109,9 @@ def _check_tolerances(rtol: float, atol: float) -> None:
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
 
 
-def check_value(exercise: str, name: str, got: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 0.0, hint: str = "") -> None:
+def check_value(
+    exercise: str, name: str, got: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 0.0, hint: str = ""
+) -> None:
     """Check a numerical answer (number, array or tensor) against ``expected`` within ``rtol``/``atol``.
 
     Raises :class:`ExerciseCheckFailed` when ``got`` is still ``...``/``None``, has the wrong type or shape, or is
@@ -115,8 +119,12 @@ def check_value(exercise: str, name: str, got: Any, expected: Any, *, rtol: floa
     """
     _check_tolerances(rtol, atol)
     if got is Ellipsis or got is None:
-        raise _fail(exercise, f"`{name}` has no answer yet (it is {_show(got) if got is Ellipsis else 'None'}); "
-                              f"expected {_show(expected)}. Write your solution in the cell above and run it.", hint)
+        raise _fail(
+            exercise,
+            f"`{name}` has no answer yet (it is {_show(got) if got is Ellipsis else 'None'}); "
+            f"expected {_show(expected)}. Write your solution in the cell above and run it.",
+            hint,
+        )
     reason = _compare(got, expected, rtol, atol)
     if reason is not None:
         raise _fail(exercise, f"`{name}` is not right: {reason}.", hint)
@@ -163,11 +171,18 @@ def check_function(
         try:
             got = _call(fn, args)
         except NotImplementedError:
-            raise _fail(exercise, f"`{name}` is not written yet (it raises NotImplementedError); for example "
-                                  f"{_call_text(name, args)} should return {_show(expected)}.", hint) from None
+            raise _fail(
+                exercise,
+                f"`{name}` is not written yet (it raises NotImplementedError); for example "
+                f"{_call_text(name, args)} should return {_show(expected)}.",
+                hint,
+            ) from None
         except Exception as exc:  # the student's code failed: say how, on which input
-            raise _fail(exercise, f"{_call_text(name, args)} raised {type(exc).__name__}: {exc}; "
-                                  f"expected {_show(expected)}.", hint) from exc
+            raise _fail(
+                exercise,
+                f"{_call_text(name, args)} raised {type(exc).__name__}: {exc}; expected {_show(expected)}.",
+                hint,
+            ) from exc
         reason = _compare(got, expected, rtol, atol)
         if reason is not None:
             raise _fail(exercise, f"{_call_text(name, args)} is not right: {reason}.", hint)

@@ -159,18 +159,30 @@ def training_config(
     epochs: int = FIGURE1.epochs,
 ) -> SyntheticConfig:
     """The Figure 1 configuration with the explorer's six parameters (``‖μ̃‖ = C_μ‖μ‖``, eq. 2 and 4.1(7))."""
-    for name, value in (("tau", tau), ("sigma0", sigma0), ("mu_norm", mu_norm), ("c_mu", c_mu), ("sigma_eps", sigma_eps)):
+    for name, value in (
+        ("tau", tau),
+        ("sigma0", sigma0),
+        ("mu_norm", mu_norm),
+        ("c_mu", c_mu),
+        ("sigma_eps", sigma_eps),
+    ):
         _check_range(name, value)
     _check_int("epochs", epochs)
     return FIGURE1.replace(
-        tau=float(tau), sigma0=float(sigma0), mu_norm=float(mu_norm), mu_tilde_norm=float(c_mu) * float(mu_norm),
-        sigma_eps=float(sigma_eps), epochs=int(epochs),
+        tau=float(tau),
+        sigma0=float(sigma0),
+        mu_norm=float(mu_norm),
+        mu_tilde_norm=float(c_mu) * float(mu_norm),
+        sigma_eps=float(sigma_eps),
+        epochs=int(epochs),
     )
 
 
 def training_runs(config: SyntheticConfig, seeds: int = 1) -> tuple[Run, Run]:
     """Train the single-modal (eq. 6/7) and the multi-modal (eq. 9/10) encoders on the same seeds, on the CPU."""
-    return tuple(train(config, mode, seeds, device="cpu", eval_every=max(1, config.epochs // 20)) for mode in ("single", "multi"))  # type: ignore[return-value]
+    return tuple(
+        train(config, mode, seeds, device="cpu", eval_every=max(1, config.epochs // 20)) for mode in ("single", "multi")
+    )  # type: ignore[return-value]
 
 
 def training_figure(
@@ -274,8 +286,16 @@ def _slider_style() -> dict[str, Any]:
 
 def _log_slider(w: Any, name: str, value: float, step: float, fmt: str, label: str) -> Any:
     low, high = RANGES[name]
-    return w.FloatLogSlider(value=value, base=10, min=math.log10(low), max=math.log10(high), step=step,
-                            readout_format=fmt, description=label, **_slider_style())
+    return w.FloatLogSlider(
+        value=value,
+        base=10,
+        min=math.log10(low),
+        max=math.log10(high),
+        step=step,
+        readout_format=fmt,
+        description=label,
+        **_slider_style(),
+    )
 
 
 def _slider(w: Any, name: str, value: float, step: float, label: str) -> Any:
@@ -294,7 +314,9 @@ def data_model_explorer(snr: float = FIGURE1.snr, n: int = FIGURE1.n, d: int = F
         "n": _slider(w, "n", int(n), 10, "n"),
         "d": _slider(w, "d", int(d), 100, "d"),
     }
-    return _explorer(data_model_figure, controls, "σ_ξ = 1, so ‖μ‖ = SNR·√d. The figure is redrawn when a slider is released.")
+    return _explorer(
+        data_model_figure, controls, "σ_ξ = 1, so ‖μ‖ = SNR·√d. The figure is redrawn when a slider is released."
+    )
 
 
 def training_explorer(
@@ -318,8 +340,12 @@ def training_explorer(
         "sigma_eps": _slider(w, "sigma_eps", float(sigma_eps), 0.05, "σ_ε"),
         "epochs": _slider(w, "epochs", int(epochs), 10, "epochs"),
     }
-    return _explorer(training_figure, controls, "One seed per setting at the Figure 1 size (n = 100, d = 2000, m = 50); "
-                                                "retrained when a slider is released (a few seconds).")
+    return _explorer(
+        training_figure,
+        controls,
+        "One seed per setting at the Figure 1 size (n = 100, d = 2000, m = 50); "
+        "retrained when a slider is released (a few seconds).",
+    )
 
 
 def phase_explorer(surface: Any, n_snr2: float = FIGURE1.n_snr2, c_mu: float = FIGURE1.c_mu) -> Any:
@@ -334,9 +360,17 @@ def phase_explorer(surface: Any, n_snr2: float = FIGURE1.n_snr2, c_mu: float = F
     w = _widgets()
     kw = _slider_style()
     controls = {
-        "n_snr2": w.SelectionSlider(options=xs, value=next(v for v in xs if math.isclose(v, n_snr2)), description="n·SNR²", **kw),
-        "c_mu": w.SelectionSlider(options=ys, value=next(v for v in ys if math.isclose(v, c_mu)), description="C_μ", **kw),
+        "n_snr2": w.SelectionSlider(
+            options=xs, value=next(v for v in xs if math.isclose(v, n_snr2)), description="n·SNR²", **kw
+        ),
+        "c_mu": w.SelectionSlider(
+            options=ys, value=next(v for v in ys if math.isclose(v, c_mu)), description="C_μ", **kw
+        ),
     }
     draw = functools.partial(phase_point_figure, surface=surface)
-    return _explorer(draw, controls, "The stored grid's cells; each choice retrains one seed of both settings "
-                                     "(a few seconds) and quotes the cell's stored gap over all its seeds.")
+    return _explorer(
+        draw,
+        controls,
+        "The stored grid's cells; each choice retrains one seed of both settings "
+        "(a few seconds) and quotes the cell's stored gap over all its seeds.",
+    )

@@ -18,7 +18,17 @@ from ..model.data import SyntheticData
 from ..model.trainer import Run
 from ..sweeps.sensitivity import SensitivityMap
 
-__all__ = ["figure1", "coefficients", "band", "COLORS", "curves", "data_model", "positive_pairs", "snr_window", "sensitivity"]
+__all__ = [
+    "figure1",
+    "coefficients",
+    "band",
+    "COLORS",
+    "curves",
+    "data_model",
+    "positive_pairs",
+    "snr_window",
+    "sensitivity",
+]
 
 COLORS = {"single": "#d62728", "multi": "#1f77b4"}
 LABELS = {"single": "Single-Modal", "multi": "Multi-Modal"}
@@ -50,7 +60,10 @@ def curves(source: Sequence[Run] | Mapping[str, Any]) -> dict[str, dict[str, np.
             }
     else:
         for run in source:
-            out[run.mode] = {k: run.history[k] for k in ("train_loss", "signal_learning", "noise_memorization", "test_accuracy", "eval_epochs")}
+            out[run.mode] = {
+                k: run.history[k]
+                for k in ("train_loss", "signal_learning", "noise_memorization", "test_accuracy", "eval_epochs")
+            }
     return out
 
 
@@ -138,11 +151,22 @@ def data_model(data: SyntheticData, index: int = 0) -> plt.Figure:
     if data.xi_tilde is not None:
         mu_t = data.mu_tilde[index].double()
         noise.append((data.xi_tilde[index].double() @ (mu_t / mu_t.norm())).cpu().numpy())
-    ax.hist(np.concatenate(noise), bins=20, color="0.5", alpha=0.8, label=r"noise: $\langle\xi_i, \mu\rangle/\|\mu\|$, $\langle\tilde\xi_i, \tilde\mu\rangle/\|\tilde\mu\|$")
+    ax.hist(
+        np.concatenate(noise),
+        bins=20,
+        color="0.5",
+        alpha=0.8,
+        label=r"noise: $\langle\xi_i, \mu\rangle/\|\mu\|$, $\langle\tilde\xi_i, \tilde\mu\rangle/\|\tilde\mu\|$",
+    )
     reach = max(16.0, 1.1 * float(max(mu.norm(), data.mu_tilde[index].norm())))  # 16 covers Figure 1's ‖μ̃‖ = 15
     bins = np.linspace(-reach, reach, 65)
     ax.hist((y * mu.norm()).cpu().numpy(), bins=bins, color=COLORS["single"], label=r"signal $y_i\|\mu\|$")
-    ax.hist((y * data.mu_tilde[index].norm()).cpu().numpy(), bins=bins, color=COLORS["multi"], label=r"signal $y_i\|\tilde\mu\|$")
+    ax.hist(
+        (y * data.mu_tilde[index].norm()).cpu().numpy(),
+        bins=bins,
+        color=COLORS["multi"],
+        label=r"signal $y_i\|\tilde\mu\|$",
+    )
     ax.set_title("each modality along its signal direction")
     ax.legend(fontsize=8)
     for ax in axes:
@@ -151,7 +175,9 @@ def data_model(data: SyntheticData, index: int = 0) -> plt.Figure:
     return fig
 
 
-def positive_pairs(data: SyntheticData, w: torch.Tensor, w_tilde: torch.Tensor, index: int = 0, neuron: int = 0) -> plt.Figure:
+def positive_pairs(
+    data: SyntheticData, w: torch.Tensor, w_tilde: torch.Tensor, index: int = 0, neuron: int = 0
+) -> plt.Figure:
     """What a positive pair shares at initialization: neuron ``r``'s noise pre-activation on ``ξ_i`` against that
     on the augmented ``ξ_i + ε_i`` (single-modal, eq. 5) and against modality 2's ``⟨w̃_r, ξ̃_i⟩`` (multi-modal)."""
     data = data.to("cpu", torch.float64)
@@ -184,7 +210,9 @@ def snr_window(config: SyntheticConfig | None = None, c_mu_range: tuple[float, f
     lower = np.array([n_snr2_window(c)[0] for c in c_mu])
     upper = n_snr2_window()[1]
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    ax.plot(c_mu, lower, color=COLORS["multi"], label=r"multi-modal proof needs $n\,\mathrm{SNR}^2 \geq 2.21/(0.49\,C_\mu)$")
+    ax.plot(
+        c_mu, lower, color=COLORS["multi"], label=r"multi-modal proof needs $n\,\mathrm{SNR}^2 \geq 2.21/(0.49\,C_\mu)$"
+    )
     ax.axhline(upper, color=COLORS["single"], label=r"single-modal proof needs $n\,\mathrm{SNR}^2 \leq 1.8$")
     ax.fill_between(c_mu, lower, upper, where=lower <= upper, color="0.6", alpha=0.4, label="both proofs go through")
     ax.axvline(2.66, color="0.3", ls="--", lw=1, label=r"$C_\mu = 2.66$ (Assumption 4.1(7))")
@@ -202,11 +230,14 @@ def snr_window(config: SyntheticConfig | None = None, c_mu_range: tuple[float, f
 def sensitivity(smap: SensitivityMap, highlight: tuple[float, float] | None = (0.1, 0.01)) -> plt.Figure:
     """Heat maps of :func:`mmcl.sweeps.sensitivity.sweep`: mean OOD accuracy of each setting and their gap over the
     ``(τ, σ₀)`` grid. Cells showing Figure 1's picture (:meth:`~mmcl.sweeps.sensitivity.SensitivityMap.claim_holds`) are
-    framed; cells where training has not converged are marked "n.c."; ``highlight`` stars one ``(τ, σ₀)`` (this book's choice by default)."""
+    framed; cells where training has not converged are marked "n.c."; ``highlight`` stars one ``(τ, σ₀)`` (this book's
+    choice by default)."""
     single, multi = smap.mean_accuracy("single"), smap.mean_accuracy("multi")
-    panels = (("single-modal OOD accuracy", single, "Reds_r", (0.5, 1.0)),
-              ("multi-modal OOD accuracy", multi, "Blues_r", (0.5, 1.0)),
-              ("gap: multi − single", multi - single, "Greens", (0.0, 0.5)))
+    panels = (
+        ("single-modal OOD accuracy", single, "Reds_r", (0.5, 1.0)),
+        ("multi-modal OOD accuracy", multi, "Blues_r", (0.5, 1.0)),
+        ("gap: multi − single", multi - single, "Greens", (0.0, 0.5)),
+    )
     holds, converged = smap.claim_holds(), smap.converged()
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     for ax, (title, values, cmap, (vmin, vmax)) in zip(axes, panels):

@@ -22,7 +22,8 @@ __all__ = ["write_json", "read_json", "synthetic_record", "provenance", "rounded
 
 
 def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Write ``payload`` as JSON atomically (:mod:`mmcl.storage.atomic`); NaN and infinities are refused. Returns the path."""
+    """Write ``payload`` as JSON atomically (:mod:`mmcl.storage.atomic`); NaN and infinities are refused. Returns the
+    path."""
     return write_text(path, json.dumps(payload, indent=1, allow_nan=False) + "\n")
 
 
@@ -42,9 +43,12 @@ def provenance(command: str | None = None) -> dict[str, Any]:
     commit = None
     try:
         here = Path(__file__).resolve().parent
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip() or None
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
+            ).stdout.strip()
+            or None
+        )
     except (OSError, subprocess.SubprocessError):
         commit = None
     import torch
@@ -59,7 +63,8 @@ def provenance(command: str | None = None) -> dict[str, Any]:
 
 
 def rounded(values: Iterable[float]) -> list[float]:
-    """Plain floats rounded to 8 decimals: how every result file stores a series (short, and stable across BLAS builds)."""
+    """Plain floats rounded to 8 decimals: how every result file stores a series (short, and stable across BLAS
+    builds)."""
     return [round(float(v), 8) for v in values]
 
 

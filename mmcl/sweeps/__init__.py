@@ -1,4 +1,5 @@
 """Sweeps over the synthetic task (chapters 9 and 11): grids of configurations (:mod:`.grid`) trained batched and
-resumable (:mod:`.runner`) into JSON-lines results files (:mod:`.results`), the phase diagram and its derived
-quantities (:mod:`.phase`) and the (τ, σ₀) sensitivity map of chapter 9 (:mod:`.sensitivity`).
+resumable (:mod:`.runner`) into JSON-lines results files (:mod:`.results`), the phase diagram's surfaces and derived
+quantities (:mod:`.phase`), chapter 11's figures (:mod:`.figures`) and the (τ, σ₀) sensitivity map of chapter 9
+(:mod:`.sensitivity`).
 """

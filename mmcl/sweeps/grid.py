@@ -90,7 +90,9 @@ def resolve_config(assignment: Mapping[str, Any]) -> SyntheticConfig:
             raise ValueError(f"give either {name} or {field} at a grid point, not both")
     config = SyntheticConfig.from_dict({k: _as_field_value(k, v) for k, v in assignment.items() if k not in DERIVED})
     if "n_snr2" in assignment:
-        config = config.replace(mu_norm=config.sigma_xi * math.sqrt(_coordinate(assignment, "n_snr2") * config.d / config.n))
+        config = config.replace(
+            mu_norm=config.sigma_xi * math.sqrt(_coordinate(assignment, "n_snr2") * config.d / config.n)
+        )
     if "c_mu" in assignment:
         config = config.replace(mu_tilde_norm=_coordinate(assignment, "c_mu") * config.mu_norm)
     return config
@@ -173,11 +175,15 @@ class Grid:
             raise ValueError(f"modes must be a non-empty list drawn from {list(MODES)}, got {modes!r}")
         dtype = spec.get("dtype", "float32")
         resolve_dtype(dtype)
-        grid = cls(base, tuple(axes), cases, tuple(seeds), tuple(modes), dtype, spec.get("name"), spec.get("description"))
+        grid = cls(
+            base, tuple(axes), cases, tuple(seeds), tuple(modes), dtype, spec.get("name"), spec.get("description")
+        )
         grid.cells()  # validate every configuration now, before any training
         return grid
 
-    def subset(self, seeds: Sequence[int] | None = None, cases: Sequence[int] | None = None, **axes: Sequence[Any]) -> "Grid":
+    def subset(
+        self, seeds: Sequence[int] | None = None, cases: Sequence[int] | None = None, **axes: Sequence[Any]
+    ) -> "Grid":
         """A smaller grid: some values of some axes, some of the ``cases`` (by index) and/or some of the seeds.
 
         Its cells are cells of this grid with fewer seeds, so their results can be compared seed by seed
@@ -189,19 +195,31 @@ class Grid:
                 raise ValueError(f"{name} is not an axis of this grid; axes: {list(names)}")
             missing = [v for v in values if v not in names[name]]
             if missing or not values:
-                raise ValueError(f"{name}: values {missing or values!r} are not a non-empty subset of {list(names[name])}")
+                raise ValueError(
+                    f"{name}: values {missing or values!r} are not a non-empty subset of {list(names[name])}"
+                )
         picked = self.cases if cases is None else tuple(self.cases[i] for i in cases)
-        spec = self.to_dict() | {"grid": {k: list(axes.get(k, v)) for k, v in self.axes}, "cases": [dict(c) for c in picked],
-                                 "seeds": list(self.seeds if seeds is None else seeds)}
+        spec = self.to_dict() | {
+            "grid": {k: list(axes.get(k, v)) for k, v in self.axes},
+            "cases": [dict(c) for c in picked],
+            "seeds": list(self.seeds if seeds is None else seeds),
+        }
         if seeds is not None and not set(seeds) <= set(self.seeds):
             raise ValueError(f"seeds {list(seeds)} are not a subset of the grid's seeds {list(self.seeds)}")
         return Grid.from_dict(spec)
 
     def to_dict(self) -> dict[str, Any]:
         """The specification as plain data (what the results header stores)."""
-        out: dict[str, Any] = {"name": self.name, "description": self.description, "base": dict(self.base),
-                               "grid": {k: list(v) for k, v in self.axes}, "cases": [dict(c) for c in self.cases],
-                               "seeds": list(self.seeds), "modes": list(self.modes), "dtype": self.dtype}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "base": dict(self.base),
+            "grid": {k: list(v) for k, v in self.axes},
+            "cases": [dict(c) for c in self.cases],
+            "seeds": list(self.seeds),
+            "modes": list(self.modes),
+            "dtype": self.dtype,
+        }
         return {k: v for k, v in out.items() if v is not None}
 
     def points(self) -> Iterator[dict[str, Any]]:

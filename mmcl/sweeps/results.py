@@ -122,7 +122,9 @@ def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int, bool]:
         except ValueError as exc:
             rest = raw[pos:].rstrip(b"\n")
             if b"\n" in rest:
-                raise ValueError(f"{path}, line {number}: {exc}; this is not a sweep results file or it is damaged") from None
+                raise ValueError(
+                    f"{path}, line {number}: {exc}; this is not a sweep results file or it is damaged"
+                ) from None
             return lines, pos, True
         lines.append(record)
         pos += len(chunk) + 1
@@ -175,7 +177,9 @@ class SweepResults:
                 continue
             rows.append(_row(cell, line))
         if missing:
-            raise ValueError(f"{self.path}: {missing} cell(s) of the grid have no result; run the sweep command again to finish it")
+            raise ValueError(
+                f"{self.path}: {missing} cell(s) of the grid have no result; run the sweep command again to finish it"
+            )
         return rows
 
 

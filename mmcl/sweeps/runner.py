@@ -40,7 +40,8 @@ __all__ = [
 
 # -- running a sweep ------------------------------------------------------------------------------------------------
 def _in_distribution_accuracy(run: Run) -> np.ndarray:
-    """The probe of :mod:`mmcl.model.probe` with the training signal as test signal (``ν = μ``): accuracy without shift."""
+    """The probe of :mod:`mmcl.model.probe` with the training signal as test signal (``ν = μ``): accuracy without
+    shift."""
     data = dataclasses.replace(run.data, nu=run.data.mu)
     return probe_accuracy(run.w, data).cpu().numpy()
 
@@ -58,9 +59,21 @@ def cell_record(cell: Cell, run: Run, rows: slice, in_dist: np.ndarray, header: 
     if cell.mode == "multi":
         results["signal_learning_tilde"] = rounded(h["signal_learning_tilde"][rows, -1])
         results["noise_memorization_tilde"] = rounded(h["noise_memorization_tilde"][rows, -1])
-    return {"kind": "cell", "key": cell.key, "mode": cell.mode, "seeds": list(cell.seeds), "dtype": cell.dtype,
-            "point": dict(cell.point), "config": cell.config.to_dict(), "status": "ok", "results": results,
-            "header": header, "device": run.device, "batch_runs": run.runs, "batch_seconds": round(seconds, 3)}
+    return {
+        "kind": "cell",
+        "key": cell.key,
+        "mode": cell.mode,
+        "seeds": list(cell.seeds),
+        "dtype": cell.dtype,
+        "point": dict(cell.point),
+        "config": cell.config.to_dict(),
+        "status": "ok",
+        "results": results,
+        "header": header,
+        "device": run.device,
+        "batch_runs": run.runs,
+        "batch_seconds": round(seconds, 3),
+    }
 
 
 def _chunks(cells: Sequence[Cell], batch_runs: int) -> list[list[Cell]]:
@@ -80,12 +93,24 @@ def _chunks(cells: Sequence[Cell], batch_runs: int) -> list[list[Cell]]:
 
 
 def _diverged_record(cell: Cell, error: str, header: int | None) -> dict[str, Any]:
-    return {"kind": "cell", "key": cell.key, "mode": cell.mode, "seeds": list(cell.seeds), "dtype": cell.dtype,
-            "point": dict(cell.point), "config": cell.config.to_dict(), "status": "diverged", "error": error,
-            "results": None, "header": header}
+    return {
+        "kind": "cell",
+        "key": cell.key,
+        "mode": cell.mode,
+        "seeds": list(cell.seeds),
+        "dtype": cell.dtype,
+        "point": dict(cell.point),
+        "config": cell.config.to_dict(),
+        "status": "diverged",
+        "error": error,
+        "results": None,
+        "header": header,
+    }
 
 
-def _train_cells(cells: Sequence[Cell], device: str, dtype: str, batch_runs: int, bar: Any, header: int | None) -> Iterator[tuple[Cell, dict[str, Any]]]:
+def _train_cells(
+    cells: Sequence[Cell], device: str, dtype: str, batch_runs: int, bar: Any, header: int | None
+) -> Iterator[tuple[Cell, dict[str, Any]]]:
     """Train ``cells`` in batches of equal shape and yield each cell's record as soon as its batch is done.
 
     A batch whose training diverges is retried cell by cell; a cell that diverges alone yields a ``diverged`` record.
@@ -99,8 +124,15 @@ def _train_cells(cells: Sequence[Cell], device: str, dtype: str, batch_runs: int
         tick = len(seeds) / (epochs + 1)
         t0, n0 = time.perf_counter(), bar.n
         try:
-            run = train(configs, chunk[0].mode, seeds, device=device, dtype=dtype, eval_every=max(epochs, 1),
-                        on_epoch=lambda _: bar.update(tick))
+            run = train(
+                configs,
+                chunk[0].mode,
+                seeds,
+                device=device,
+                dtype=dtype,
+                eval_every=max(epochs, 1),
+                on_epoch=lambda _: bar.update(tick),
+            )
         except TrainingDiverged as exc:
             bar.n = n0
             if len(chunk) > 1:  # find the culprit(s): retry cell by cell
@@ -122,11 +154,19 @@ def _train_cells(cells: Sequence[Cell], device: str, dtype: str, batch_runs: int
 
 
 def _progress(total: int, progress: bool) -> Any:
-    return tqdm(total=total, desc="sweep", unit="run", disable=None if progress else True, file=sys.stderr,
-                bar_format="{l_bar}{bar}| {n:.0f}/{total} runs [{elapsed}<{remaining}]")
+    return tqdm(
+        total=total,
+        desc="sweep",
+        unit="run",
+        disable=None if progress else True,
+        file=sys.stderr,
+        bar_format="{l_bar}{bar}| {n:.0f}/{total} runs [{elapsed}<{remaining}]",
+    )
 
 
-def train_grid(grid: Grid, *, device: str = "auto", batch_runs: int = 64, progress: bool = False) -> list[dict[str, Any]]:
+def train_grid(
+    grid: Grid, *, device: str = "auto", batch_runs: int = 64, progress: bool = False
+) -> list[dict[str, Any]]:
     """Train every cell of ``grid`` in memory (no results file) and return rows like :meth:`.SweepResults.table`."""
     if isinstance(batch_runs, bool) or not isinstance(batch_runs, int) or batch_runs < 1:
         raise ValueError(f"batch_runs must be an integer >= 1, got {batch_runs!r}")
@@ -182,8 +222,16 @@ def run_sweep(
             summary.seconds = time.perf_counter() - start
             return summary
         header = results.headers
-        results.append({"kind": "header", "format": FORMAT, "grid": grid.to_dict(), "provenance": provenance(command),
-                        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "pending_cells": len(pending)})
+        results.append(
+            {
+                "kind": "header",
+                "format": FORMAT,
+                "grid": grid.to_dict(),
+                "provenance": provenance(command),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "pending_cells": len(pending),
+            }
+        )
         bar = _progress(sum(len(c.seeds) for c in pending), progress)
         try:
             for cell, record in _train_cells(pending, device, grid.dtype, batch_runs, bar, header):

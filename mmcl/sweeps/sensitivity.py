@@ -52,7 +52,9 @@ class SensitivityMap:
     def index(self, tau: float, sigma0: float) -> tuple[int, int]:
         """Grid position of a ``(τ, σ₀)`` pair (``ValueError`` if it is not on the grid)."""
         if tau not in self.taus or sigma0 not in self.sigma0s:
-            raise ValueError(f"(tau={tau}, sigma0={sigma0}) is not on the grid taus={self.taus}, sigma0s={self.sigma0s}")
+            raise ValueError(
+                f"(tau={tau}, sigma0={sigma0}) is not on the grid taus={self.taus}, sigma0s={self.sigma0s}"
+            )
         return self.taus.index(tau), self.sigma0s.index(sigma0)
 
     def table(self) -> str:
@@ -61,7 +63,9 @@ class SensitivityMap:
         head = "τ \\ σ₀  " + "".join(f"{s:>14g}" for s in self.sigma0s)
         rows = [head]
         for i, tau in enumerate(self.taus):
-            rows.append(f"{tau:<8g}" + "".join(f"{single[i, j]:>7.2f}/{multi[i, j]:<6.2f}" for j in range(len(self.sigma0s))))
+            rows.append(
+                f"{tau:<8g}" + "".join(f"{single[i, j]:>7.2f}/{multi[i, j]:<6.2f}" for j in range(len(self.sigma0s)))
+            )
         return "\n".join(r.rstrip() for r in rows)
 
     def _mode(self, mode: str) -> str:

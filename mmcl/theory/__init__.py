@@ -3,6 +3,7 @@ rates, ``T₁``, Assumption 4.1 (:mod:`.predictions`); the Monte Carlo engine (:
 and the time-0 lemmas it checks (Appendix B in :mod:`.appendix_b`, C in :mod:`.init_single`, D in :mod:`.init_multi`,
 all verdicts in :mod:`.init_lemmas`); recorded training trajectories (:mod:`.trajectory`); the lemma checks of
 stage 1 (shared quantities in :mod:`.stage1`, single-modal in :mod:`.stage1_single`, multi-modal in
-:mod:`.stage1_multi`) and stage 2 (:mod:`.stage2`); the verdict vocabulary and catalogue (:mod:`.verdicts`); the
-audit of every check (:mod:`.audit`) and the theory chapters' figures (:mod:`.plots`).
+:mod:`.stage1_multi`) and stage 2 (:mod:`.stage2`); the downstream embedding of Theorems 4.2–4.3
+(:mod:`.downstream`); the verdict vocabulary and catalogue (:mod:`.verdicts`); the audit of every check
+(:mod:`.audit`) and the theory chapters' figures (:mod:`.plots`).
 """

@@ -41,15 +41,22 @@ class AntiConcentration:
     def check(self) -> Check:
         mc_error = float(np.abs(self.monte_carlo - self.exact).max())
         identity_error = float(np.abs(self.printed_identity - self.exact).max())
-        bound_ok = bool((self.exact <= self.bound_without_2 + 1e-15).all() and (self.monte_carlo <= self.bound + 1e-12).all())
-        verdict = Verdict.CORRECTED if bound_ok and identity_error > 10 * mc_error else (Verdict.HOLDS if bound_ok else Verdict.FAILS)
+        bound_ok = bool(
+            (self.exact <= self.bound_without_2 + 1e-15).all() and (self.monte_carlo <= self.bound + 1e-12).all()
+        )
+        verdict = (
+            Verdict.CORRECTED
+            if bound_ok and identity_error > 10 * mc_error
+            else (Verdict.HOLDS if bound_ok else Verdict.FAILS)
+        )
         k = int(np.argmin(np.abs(self.ratio - 1.0)))
         return Check(
             "B.1",
             verdict,
             f"P(|x|≤σ) = {self.monte_carlo[k]:.4f} (MC), erf = {self.exact[k]:.4f}",
             f"{self.bound_without_2[k]:.4f} without the 2",
-            f"the identity P = 2·erf is off by a factor 2 (max error {identity_error:.3f}); P = erf(c/(√2σ)) and the bound hold",
+            f"the identity P = 2·erf is off by a factor 2 (max error {identity_error:.3f}); "
+            "P = erf(c/(√2σ)) and the bound hold",
             f"{self.samples} samples",
         )
 
@@ -71,7 +78,12 @@ def lemma_b1(ratio: np.ndarray | None = None, samples: int = 200_000, seed: int 
 def dimension_b2(c: SyntheticConfig, delta: float = 0.1) -> float:
     """The dimension Lemma B.2 asks for: ``d ≥ (400n/(σ₀σ_ξ))·√(log(6n/δ)/(−π log(1 − δ²/(4m²))))``."""
     check_delta(delta)
-    return 400 * c.n / (c.sigma0 * c.sigma_xi) * math.sqrt(math.log(6 * c.n / delta) / (-math.pi * math.log1p(-(delta**2) / (4 * c.m**2))))
+    return (
+        400
+        * c.n
+        / (c.sigma0 * c.sigma_xi)
+        * math.sqrt(math.log(6 * c.n / delta) / (-math.pi * math.log1p(-(delta**2) / (4 * c.m**2))))
+    )
 
 
 def lemma_b2(c: SyntheticConfig, delta: float = 0.1, trials: int = 20_000, seed: int = 0) -> ProbabilityCheck:
@@ -114,8 +126,10 @@ def lemma_b4(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: i
     def events(y, mu, xi, eps, w_mu, w_xi, w_eps):
         return {
             "|⟨w_r,μ⟩| ≤ √(2log(8m/δ))σ₀‖μ‖": np.abs(w_mu).max(1) > math.sqrt(2 * L8m) * s0 * c.mu_norm,
-            "|⟨w_r,ξ_i⟩| ≤ 2√(log(8mn/δ))σ₀σ_ξ√d": np.abs(w_xi).max((1, 2)) > 2 * math.sqrt(L8mn) * s0 * c.sigma_xi * sd,
-            "|⟨w_r,ε_i⟩| ≤ 2√(log(8mn/δ))σ₀σ_ε√d": np.abs(w_eps).max((1, 2)) > 2 * math.sqrt(L8mn) * s0 * c.sigma_eps * sd,
+            "|⟨w_r,ξ_i⟩| ≤ 2√(log(8mn/δ))σ₀σ_ξ√d": np.abs(w_xi).max((1, 2))
+            > 2 * math.sqrt(L8mn) * s0 * c.sigma_xi * sd,
+            "|⟨w_r,ε_i⟩| ≤ 2√(log(8mn/δ))σ₀σ_ε√d": np.abs(w_eps).max((1, 2))
+            > 2 * math.sqrt(L8mn) * s0 * c.sigma_eps * sd,
             "max_r ⟨w_r,μ⟩ ≥ σ₀‖μ‖/2": w_mu.max(1) < s0 * c.mu_norm / 2,
             "max_r ⟨w_r,ξ_i⟩ ≥ σ₀σ_ξ√d/4 (all i)": w_xi.max(1).min(1) < s0 * c.sigma_xi * sd / 4,
         }
@@ -137,10 +151,13 @@ def lemma_b5(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: i
         return {
             "‖ξ_i‖² ∈ [σ_ξ²d/2, 3σ_ξ²d/2]": ((nx < sx**2 * d / 2) | (nx > 1.5 * sx**2 * d)).any(1),
             "|⟨ξ_i,ξ_i'⟩| ≤ 2σ_ξ²√(d log(6n²/δ))": (np.abs(gx) * off).max((1, 2)) > 2 * sx**2 * math.sqrt(d * Ln2),
-            "|⟨ξ_i,μ⟩| ≤ ‖μ‖σ_ξ√(2log(6n/δ))": np.abs(xi @ mu[:, :, None]).max((1, 2)) > c.mu_norm * sx * math.sqrt(2 * Ln),
+            "|⟨ξ_i,μ⟩| ≤ ‖μ‖σ_ξ√(2log(6n/δ))": np.abs(xi @ mu[:, :, None]).max((1, 2))
+            > c.mu_norm * sx * math.sqrt(2 * Ln),
             "‖ε_i‖² ∈ [σ_ε²d/2, 3σ_ε²d/2]": ((ne < se**2 * d / 2) | (ne > 1.5 * se**2 * d)).any(1),
-            "|⟨ε_i,ξ_i'⟩| ≤ 2σ_εσ_ξ√(d log(6n²/δ))": np.abs(eps @ xi.transpose(0, 2, 1)).max((1, 2)) > 2 * se * sx * math.sqrt(d * Ln2),
-            "|⟨ε_i,μ⟩| ≤ ‖μ‖σ_ε√(2log(6n/δ))": np.abs(eps @ mu[:, :, None]).max((1, 2)) > c.mu_norm * se * math.sqrt(2 * Ln),
+            "|⟨ε_i,ξ_i'⟩| ≤ 2σ_εσ_ξ√(d log(6n²/δ))": np.abs(eps @ xi.transpose(0, 2, 1)).max((1, 2))
+            > 2 * se * sx * math.sqrt(d * Ln2),
+            "|⟨ε_i,μ⟩| ≤ ‖μ‖σ_ε√(2log(6n/δ))": np.abs(eps @ mu[:, :, None]).max((1, 2))
+            > c.mu_norm * se * math.sqrt(2 * Ln),
         }
 
     return ProbabilityCheck("B.5", delta, sizes_label(c), pool_failures(draws(c, trials, seed, True), events))

@@ -1,7 +1,7 @@
 """Every lemma of the paper with a computed verdict: the book's summary table (Chapter 12).
 
-:func:`all_checks` runs the time-0 Monte Carlo checks (:mod:`mmcl.theory.init_lemmas`), one recorded single-modal and one
-multi-modal run at the given configuration (:func:`mmcl.theory.trajectory.record`) and every stage check
+:func:`all_checks` runs the time-0 Monte Carlo checks (:mod:`mmcl.theory.init_lemmas`), one recorded single-modal and
+one multi-modal run at the given configuration (:func:`mmcl.theory.trajectory.record`) and every stage check
 (:mod:`mmcl.theory.stage1_single`, :mod:`mmcl.theory.stage1_multi`, :mod:`mmcl.theory.stage2`);
 :func:`mmcl.theory.verdicts.summary_table` turns the list into the table. The
 chapters call the same functions with the same seeds, so the table and the chapters agree by construction.
@@ -76,8 +76,8 @@ def all_checks(
     single: Trajectory | None = None,
     multi: Trajectory | None = None,
 ) -> list[Check]:
-    """Checks of every lemma in :data:`mmcl.theory.verdicts.LEMMAS` at the sizes of ``config`` (one run per setting, seed
-    ``seed``; ``trials`` scales the Monte Carlo effort). Pass already recorded trajectories to avoid retraining."""
+    """Checks of every lemma in :data:`mmcl.theory.verdicts.LEMMAS` at the sizes of ``config`` (one run per setting,
+    seed ``seed``; ``trials`` scales the Monte Carlo effort). Pass already recorded trajectories to avoid retraining."""
     if single is None:
         _, single = record(config, "single", [seed])
     if multi is None:
@@ -85,4 +85,8 @@ def all_checks(
     for traj in (single, multi):
         if traj.config != config or traj.seeds != (seed,):
             raise ValueError(f"the trajectories must be runs of this configuration with seed {seed}")
-    return init_lemmas.checks(config, delta, trials, seed) + stage_checks_single(single, eps, delta) + stage_checks_multi(multi, eps, delta)
+    return (
+        init_lemmas.checks(config, delta, trials, seed)
+        + stage_checks_single(single, eps, delta)
+        + stage_checks_multi(multi, eps, delta)
+    )

@@ -25,8 +25,15 @@ def _at_condition(check: ProbabilityCheck, figure: ProbabilityCheck) -> Check:
     """A conditional lemma judged at the dimension it asks for, noting how it fares at the experiment's size."""
     base = check.check
     rate = max(f.rate for f in figure.printed.values())
-    return Check(base.lemma, base.verdict, base.measured + f" at d = {check.sizes.split('d=')[1].split(',')[0]}", base.bound,
-                 f"{base.note}; at the experiment's d = {figure.sizes.split('d=')[1].split(',')[0]} the failure rate is {rate:.3f}", base.sizes)
+    return Check(
+        base.lemma,
+        base.verdict,
+        base.measured + f" at d = {check.sizes.split('d=')[1].split(',')[0]}",
+        base.bound,
+        f"{base.note}; at the experiment's d = {figure.sizes.split('d=')[1].split(',')[0]} "
+        f"the failure rate is {rate:.3f}",
+        base.sizes,
+    )
 
 
 def checks(c: SyntheticConfig, delta: float = 0.1, trials: int = 300, seed: int = 0) -> list[Check]:
@@ -36,7 +43,9 @@ def checks(c: SyntheticConfig, delta: float = 0.1, trials: int = 300, seed: int 
     big = 20 * trials
     out = [
         lemma_b1(seed=seed).check,
-        _at_condition(lemma_b2(c.replace(d=math.ceil(dimension_b2(c, delta))), delta, big, seed), lemma_b2(c, delta, big, seed)),
+        _at_condition(
+            lemma_b2(c.replace(d=math.ceil(dimension_b2(c, delta))), delta, big, seed), lemma_b2(c, delta, big, seed)
+        ),
         lemma_b3(c.n, delta, big, seed).check,
         lemma_b4(c, delta, trials, seed).check,
         lemma_b5(c, delta, trials, seed).check,
@@ -46,7 +55,10 @@ def checks(c: SyntheticConfig, delta: float = 0.1, trials: int = 300, seed: int 
         lemma_c10(c, delta, trials, seed).check,
         lemma_c12(c, delta, trials, seed).check,
         lemma_d5(c, delta, trials, seed).check,
-        _at_condition(lemma_d6(c.replace(d=math.ceil(dimension_d6(c, delta))), delta, trials, seed), lemma_d6(c, delta, trials, seed)),
+        _at_condition(
+            lemma_d6(c.replace(d=math.ceil(dimension_d6(c, delta))), delta, trials, seed),
+            lemma_d6(c, delta, trials, seed),
+        ),
         lemma_d7(c, delta, trials, seed).check,
         lemma_d10(c, delta, big, seed).check,
     ]

@@ -25,7 +25,8 @@ __all__ = ["lemma_d5", "dimension_d6", "lemma_d6", "lemma_d7", "lemma_d10"]
 
 # --------------------------------------------------------------------------------------------------- D.5–D.7, D.10
 def _two_modalities(c: SyntheticConfig, trials: int, seed: int) -> Iterator[tuple[np.ndarray, ...]]:
-    """Chunks of both modalities' time-0 quantities with shared labels: ``(y, xi, w_xi, xi_t, w_xi_t, w_mu, w_mu_t)``."""
+    """Chunks of both modalities' time-0 quantities with shared labels:
+    ``(y, xi, w_xi, xi_t, w_xi_t, w_mu, w_mu_t)``."""
     ct = c.replace(d=c.dim_tilde, sigma_xi=c.noise_tilde, mu_norm=c.mu_tilde_norm)
     first = draws(c, trials, seed, False)
     second = draws(ct, trials, seed + 1_000_003, False)
@@ -39,8 +40,9 @@ def _cross_totals(y, w_xi, w_xi_t, s: float) -> np.ndarray:
 
 
 def lemma_d5(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:
-    """Lemma D.5 (all ``r``): ``B_{r,+,+}⁽⁰⁾, B_{r,−,+}⁽⁰⁾`` and their modality-2 twins ``≤ ½σ₀σ_ξ√(dn)(1 + √(log(1/δ)/2))``,
-    and the corrected bound of :func:`~mmcl.theory.init_single.positive_part_sum_bound`."""
+    """Lemma D.5 (all ``r``): ``B_{r,+,+}⁽⁰⁾, B_{r,−,+}⁽⁰⁾`` and their modality-2 twins
+    ``≤ ½σ₀σ_ξ√(dn)(1 + √(log(1/δ)/2))``, and the corrected bound of
+    :func:`~mmcl.theory.init_single.positive_part_sum_bound`."""
     check_delta(delta)
     check_trials(trials)
     printed = 0.5 * c.sigma0 * c.sigma_xi * math.sqrt(c.d * c.n) * (1 + math.sqrt(math.log(1 / delta) / 2))
@@ -57,7 +59,10 @@ def lemma_d5(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
 
     rates = pool_failures(_two_modalities(c, trials, seed), events)
     return ProbabilityCheck(
-        "D.5", delta, sizes_label(c), {"B_{r,±,+} ≤ ½σ₀σ_ξ√(dn)(1+√(log(1/δ)/2))": rates["printed"]},
+        "D.5",
+        delta,
+        sizes_label(c),
+        {"B_{r,±,+} ≤ ½σ₀σ_ξ√(dn)(1+√(log(1/δ)/2))": rates["printed"]},
         {"B_{r,±,+} ≤ σ₀(Σ‖ξ_i‖/√(2π) + ‖Ξ_K‖₂√(2|S|log(2m/δ)))": rates["corrected"]},
         note="B grows like n (mean ≈ 0.1nσ₀σ_ξ√d), the printed bound like √n",
     )
@@ -66,7 +71,13 @@ def lemma_d5(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
 def dimension_d6(c: SyntheticConfig, delta: float = 0.1) -> float:
     """The dimension of Lemma D.6: ``d ≥ 300√2·n³ log(6n²/δ)/(σ₀σ_ξ√π·log(1/(1 − (δ/m)²)))``."""
     check_delta(delta)
-    return 300 * math.sqrt(2) * c.n**3 * math.log(6 * c.n**2 / delta) / (c.sigma0 * c.sigma_xi * math.sqrt(math.pi) * math.log(1 / (1 - (delta / c.m) ** 2)))
+    return (
+        300
+        * math.sqrt(2)
+        * c.n**3
+        * math.log(6 * c.n**2 / delta)
+        / (c.sigma0 * c.sigma_xi * math.sqrt(math.pi) * math.log(1 / (1 - (delta / c.m) ** 2)))
+    )
 
 
 def lemma_d6(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:

@@ -46,7 +46,8 @@ def dimension_c6(c: SyntheticConfig, delta: float = 0.1, constant: float = 300.0
 
 
 def lemma_c6(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0) -> ProbabilityCheck:
-    """Lemma C.6, reading "for a given ``r``, all ``i``" (the ``δ²/(4n²)`` term): ``|⟨w_r⁽⁰⁾,ξ_i⟩| > 150√(log(6n²/δ)/d)``.
+    """Lemma C.6, reading "for a given ``r``, all ``i``" (the ``δ²/(4n²)`` term):
+    ``|⟨w_r⁽⁰⁾,ξ_i⟩| > 150√(log(6n²/δ)/d)``.
 
     Also the threshold with the extra factor ``n`` that the proof uses (NOTES §10 item 6). Every neuron counts as
     one trial of the per-neuron event.
@@ -74,18 +75,22 @@ def lemma_c6_verdict(c: SyntheticConfig, delta: float = 0.1, trials: int = 200, 
     ok_fixed = fixed.printed[key].consistent_with(delta)
     verdict = Verdict.HOLDS if ok_printed else (Verdict.CORRECTED if ok_fixed else Verdict.FAILS)
     return Check(
-        "C.6", verdict,
+        "C.6",
+        verdict,
         f"failure rate {printed.printed[key].rate:.3f} at the printed d = {dimension_c6(c, delta):.3g}, "
         f"{fixed.printed[key].rate:.3f} at d = {dimension_c6(c, delta, 45000.0):.3g}",
         f"δ = {delta:g}",
-        "the d condition needs the constant 2·150² = 45000 where 300 is printed; with the proof's extra factor n it fails even there "
+        "the d condition needs the constant 2·150² = 45000 where 300 is printed; "
+        "with the proof's extra factor n it fails even there "
         f"(rate {fixed.printed['with the proof' + chr(39) + 's factor n'].rate:.3f})",
         f"n={c.n}, m={c.m}",
     )
 
 
 # --------------------------------------------------------------------------------------------------- C.8–C.10, C.12
-def positive_part_sum_bound(xi: np.ndarray, members: np.ndarray, classes: np.ndarray, m: int, sigma0: float, delta: float) -> np.ndarray:
+def positive_part_sum_bound(
+    xi: np.ndarray, members: np.ndarray, classes: np.ndarray, m: int, sigma0: float, delta: float
+) -> np.ndarray:
     """Our corrected bound on ``Σ_{i∈S} σ(⟨w_r⁽⁰⁾, ξ_i⟩)`` (the totals ``B`` of Lemmas C.9/D.5), per trial and neuron.
 
     Conditionally on the ``ξ_i``, the sum over a set ``S`` inside a label class ``K`` is a Lipschitz function of
@@ -130,7 +135,7 @@ def lemma_c9(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
     def events(y, mu, xi, eps, w_mu, w_xi, w_eps):
         out_p, out_c = [], []
         for s in (1.0, -1.0):
-            members = (y == s)
+            members = y == s
             total = (np.maximum(w_xi, 0) * members[:, None, :]).sum(2)
             out_p.append((total > printed).any(1))
             out_c.append((total > positive_part_sum_bound(xi, members, members, c.m, c.sigma0, delta)).any(1))
@@ -138,13 +143,18 @@ def lemma_c9(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
 
     rates = pool_failures(draws(c, trials, seed, False), events)
     return ProbabilityCheck(
-        "C.9", delta, sizes_label(c), {"B_{r,±} ≤ σ₀σ_ξ√(dn)(1+√(log(1/δ)/2))": rates["printed"]},
+        "C.9",
+        delta,
+        sizes_label(c),
+        {"B_{r,±} ≤ σ₀σ_ξ√(dn)(1+√(log(1/δ)/2))": rates["printed"]},
         {"B_{r,±} ≤ σ₀(Σ‖ξ_i‖/√(2π) + ‖Ξ_K‖₂√(2|S|log(2m/δ)))": rates["corrected"]},
         note="B grows like n (mean ≈ 0.2nσ₀σ_ξ√d), the printed bound like √n",
     )
 
 
-def lemma_c10(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0, constant: float = 1.0) -> ProbabilityCheck:
+def lemma_c10(
+    c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: int = 0, constant: float = 1.0
+) -> ProbabilityCheck:
     """Lemma C.10 with ``C = constant``, reading "for all ``r``" (the ``(δ/m)²`` term), each sample ``i`` one trial:
     ``|⟨w_r⁽⁰⁾,ξ_i⟩| > C·B_{r,±}⁽⁰⁾/n``."""
     check_delta(delta)
@@ -159,7 +169,9 @@ def lemma_c10(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: i
         b = np.maximum(b_plus, b_minus)[:, :, None] * constant / c.n
         return {f"|⟨w_r,ξ_i⟩| > {constant:g}·B_{{r,±}}/n for all r": (np.abs(w_xi) <= b).any(1)}
 
-    note = f"the condition asks n ≥ {8 * constant**2 * math.log(1 / delta) / math.log(1 / (1 - (delta / c.m) ** 2)):.3g}"
+    note = (
+        f"the condition asks n ≥ {8 * constant**2 * math.log(1 / delta) / math.log(1 / (1 - (delta / c.m) ** 2)):.3g}"
+    )
     rates = pool_failures(draws(c, trials, seed, False), events)
     return ProbabilityCheck("C.10", delta, sizes_label(c), rates, note=note)
 
@@ -188,7 +200,9 @@ def lemma_c12(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: 
     note = "for y_i = −1 the printed set {r : ⟨w_r,ξ_i⟩ < 0} makes every term negative"
     if not psi.consistent_with(delta):
         note += f"; the Ψ part fails with rate {psi.rate:.3f} at m = {c.m} (it needs m ≥ Ω̃(1) larger)"
-    return ProbabilityCheck("C.12", delta, sizes_label(c), rates, {"Φ with ⟨w_r,ξ_i⟩ > 0": corrected, "Ψ (y_i = 1)": psi}, note=note)
+    return ProbabilityCheck(
+        "C.12", delta, sizes_label(c), rates, {"Φ with ⟨w_r,ξ_i⟩ > 0": corrected, "Ψ (y_i = 1)": psi}, note=note
+    )
 
 
 # --------------------------------------------------------------------------------------------------- C.9 across n
@@ -220,7 +234,9 @@ def class_total_mean(c: SyntheticConfig) -> float:
     return c.n / 2 * c.sigma0 * norm / math.sqrt(2 * math.pi)
 
 
-def class_total_scaling(c: SyntheticConfig, ns: list[int], delta: float = 0.1, trials: int = 100, seed: int = 0) -> ClassTotalScaling:
+def class_total_scaling(
+    c: SyntheticConfig, ns: list[int], delta: float = 0.1, trials: int = 100, seed: int = 0
+) -> ClassTotalScaling:
     """Lemma C.9 (and C.10) at the sizes of ``c`` for each ``n`` in ``ns`` (exact Monte Carlo, ``trials`` per ``n``)."""
     check_delta(delta)
     check_trials(trials)
@@ -245,5 +261,14 @@ def class_total_scaling(c: SyntheticConfig, ns: list[int], delta: float = 0.1, t
         out["all"].append(FailureRate.of((tot > printed).any(1)))
         out["fixed"].append(FailureRate.of((tot > bnd).any(1)))
         out["c10"].append(float(np.mean(c10)))
-    return ClassTotalScaling(np.asarray(ns), np.asarray(out["mean"]), np.asarray(out["printed"]), np.asarray(out["corrected"]),
-                             out["one"], out["all"], out["fixed"], np.asarray(out["c10"]), delta)
+    return ClassTotalScaling(
+        np.asarray(ns),
+        np.asarray(out["mean"]),
+        np.asarray(out["printed"]),
+        np.asarray(out["corrected"]),
+        out["one"],
+        out["all"],
+        out["fixed"],
+        np.asarray(out["c10"]),
+        delta,
+    )

@@ -25,7 +25,8 @@ __all__ = ["sample_vectors", "project", "FailureRate", "rademacher", "check_delt
 
 
 def check_delta(delta: float) -> None:
-    """Raise ``ValueError`` unless the failure probability ``delta`` of a high-probability statement is in ``(0, 1)``."""
+    """Raise ``ValueError`` unless the failure probability ``delta`` of a high-probability statement is in
+    ``(0, 1)``."""
     if not (0 < delta < 1):
         raise ValueError(f"delta must be in (0, 1), got {delta}")
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .downstream import EmbeddingSplit
 from .probability import ProbabilityCheck
-from .stage2 import EmbeddingSplit
 
 __all__ = ["failure_rates", "growth", "embedding_histogram", "THEORY", "MEASURED"]
 
@@ -20,15 +20,22 @@ THEORY = dict(color="black", linestyle="--", linewidth=1.2)
 MEASURED = dict(linewidth=1.5)
 
 
-def failure_rates(ax: plt.Axes, xs: Sequence[float], checks: Sequence[ProbabilityCheck], *, corrected: bool = False,
-                  xlabel: str = "", logx: bool = True) -> plt.Axes:
+def failure_rates(
+    ax: plt.Axes,
+    xs: Sequence[float],
+    checks: Sequence[ProbabilityCheck],
+    *,
+    corrected: bool = False,
+    xlabel: str = "",
+    logx: bool = True,
+) -> plt.Axes:
     """Failure rate of every part of a lemma (95% Wilson band) against a size parameter, with ``δ`` dashed."""
     if len(xs) != len(checks) or not checks:
         raise ValueError(f"need one check per x value, got {len(checks)} checks for {len(xs)} values")
     parts = checks[0].corrected if corrected else checks[0].printed
     for name in parts:
         rates = [(c.corrected if corrected else c.printed)[name] for c in checks]
-        line, = ax.plot(xs, [r.rate for r in rates], marker="o", markersize=3, label=name, **MEASURED)
+        (line,) = ax.plot(xs, [r.rate for r in rates], marker="o", markersize=3, label=name, **MEASURED)
         ax.fill_between(xs, [r.low for r in rates], [r.high for r in rates], color=line.get_color(), alpha=0.15)
     ax.axhline(checks[0].delta, label=f"δ = {checks[0].delta:g}", **THEORY)
     if logx:
@@ -39,8 +46,17 @@ def failure_rates(ax: plt.Axes, xs: Sequence[float], checks: Sequence[Probabilit
     return ax
 
 
-def growth(ax: plt.Axes, t: np.ndarray, measured: np.ndarray, start: float, rate: float, *, label: str, theory_label: str,
-           color: str | None = None) -> plt.Axes:
+def growth(
+    ax: plt.Axes,
+    t: np.ndarray,
+    measured: np.ndarray,
+    start: float,
+    rate: float,
+    *,
+    label: str,
+    theory_label: str,
+    color: str | None = None,
+) -> plt.Axes:
     """A measured positive series on a log axis, and the predicted geometric curve ``start·rateᵗ`` on the same axes."""
     ax.plot(t, measured, label=label, color=color, **MEASURED)
     ax.plot(t, start * rate ** np.asarray(t, dtype=np.float64), label=theory_label, **THEORY)

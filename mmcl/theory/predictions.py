@@ -37,7 +37,8 @@ def signal_rate_single(c: SyntheticConfig) -> float:
 
 
 def noise_rate_single(c: SyntheticConfig) -> float:
-    """Lemma C.11 (22): ``Ψ^{(t)} ≥ (1 + 0.96·ησ_ξ²d/(nmτ))^t Ψ^{(0)}`` — the single-modal noise growth factor (lower)."""
+    """Lemma C.11 (22): ``Ψ^{(t)} ≥ (1 + 0.96·ησ_ξ²d/(nmτ))^t Ψ^{(0)}`` — the single-modal noise growth factor
+    (lower)."""
     return 1 + 0.96 * c.lr * c.sigma_xi**2 * c.d / (c.n * c.m * c.tau)
 
 
@@ -47,7 +48,8 @@ def signal_rate_multi(c: SyntheticConfig) -> float:
 
 
 def noise_rate_multi(c: SyntheticConfig) -> float:
-    """Lemma D.9 (45): ``Ψ⁽ᵗ⁾ ≤ (1 + 1.06·ησ_ξ²d/(nmτ))ᵗ (Ψ⁽⁰⁾ + Ψ̃⁽⁰⁾)`` — the multi-modal noise growth factor (upper)."""
+    """Lemma D.9 (45): ``Ψ⁽ᵗ⁾ ≤ (1 + 1.06·ησ_ξ²d/(nmτ))ᵗ (Ψ⁽⁰⁾ + Ψ̃⁽⁰⁾)`` — the multi-modal noise growth factor
+    (upper)."""
     return 1 + 1.06 * c.lr * c.sigma_xi**2 * c.d / (c.n * c.m * c.tau)
 
 
@@ -66,11 +68,14 @@ def t1_multi(c: SyntheticConfig) -> float:
 
 
 def lemma_5_4_noise_bound(c: SyntheticConfig, delta: float = 0.1) -> float:
-    """The explicit form of Lemma 5.4's ``Õ(1/√n)`` noise bound in its proof: ``max Ψ⁽ᵀ¹⁾ ≤ √(24 log(8mn/δ))·√(σ₀σ_ξ√d/‖μ‖)``."""
+    """The explicit form of Lemma 5.4's ``Õ(1/√n)`` noise bound in its proof:
+    ``max Ψ⁽ᵀ¹⁾ ≤ √(24 log(8mn/δ))·√(σ₀σ_ξ√d/‖μ‖)``."""
     check_delta(delta)
     if c.mu_norm == 0:
         raise ValueError("the bound of Lemma 5.4 needs mu_norm > 0")
-    return math.sqrt(24 * math.log(8 * c.m * c.n / delta)) * math.sqrt(c.sigma0 * c.sigma_xi * math.sqrt(c.d) / c.mu_norm)
+    return math.sqrt(24 * math.log(8 * c.m * c.n / delta)) * math.sqrt(
+        c.sigma0 * c.sigma_xi * math.sqrt(c.d) / c.mu_norm
+    )
 
 
 def n_snr2_window(c_mu: float = 2.66) -> tuple[float, float]:
@@ -111,19 +116,55 @@ def assumption_4_1(c: SyntheticConfig) -> list[Clause]:
     """Assumption 4.1, clause by clause, at order level (hidden constants 1, log factors dropped)."""
     mu, s, d, n, m = c.mu_norm, c.sigma_xi, c.d, c.n, c.m
     return [
-        Clause("4.1(1) dimension", "Assumption 4.1(1)", r"d \ge \max\{n^2, n/(\sigma_0\sigma_\xi), 1/(\sigma_0^2\|\mu\|^2)\}",
-               d, max(n**2, n / (c.sigma0 * s), 1 / (c.sigma0**2 * mu**2)), "lower"),
-        Clause("4.1(2) learning rate", "Assumption 4.1(2)", r"\eta \le \min\{m/\|\mu\|^2, nm/(\sigma_\xi^2 d)\}",
-               c.lr, min(m / mu**2, n * m / (s**2 * d)), "upper"),
-        Clause("4.1(3) initialisation", "Assumption 4.1(3)", r"\sigma_0 \le 1/\max\{\sigma_\xi\sqrt d, \|\mu\|\}",
-               c.sigma0, 1 / max(s * math.sqrt(d), mu), "upper"),
+        Clause(
+            "4.1(1) dimension",
+            "Assumption 4.1(1)",
+            r"d \ge \max\{n^2, n/(\sigma_0\sigma_\xi), 1/(\sigma_0^2\|\mu\|^2)\}",
+            d,
+            max(n**2, n / (c.sigma0 * s), 1 / (c.sigma0**2 * mu**2)),
+            "lower",
+        ),
+        Clause(
+            "4.1(2) learning rate",
+            "Assumption 4.1(2)",
+            r"\eta \le \min\{m/\|\mu\|^2, nm/(\sigma_\xi^2 d)\}",
+            c.lr,
+            min(m / mu**2, n * m / (s**2 * d)),
+            "upper",
+        ),
+        Clause(
+            "4.1(3) initialisation",
+            "Assumption 4.1(3)",
+            r"\sigma_0 \le 1/\max\{\sigma_\xi\sqrt d, \|\mu\|\}",
+            c.sigma0,
+            1 / max(s * math.sqrt(d), mu),
+            "upper",
+        ),
         Clause("4.1(4) width", "Assumption 4.1(4)", r"m \ge \log(m n)", m, math.log(m * n), "lower"),
-        Clause("4.1(5) augmentation", "Assumption 4.1(5)", r"\sigma_\epsilon \le \min\{\|\mu\|, \sigma_\xi\}",
-               c.sigma_eps, min(mu, s), "upper"),
-        Clause("4.1(6) n·SNR² (lower)", "Assumption 4.1(6), proof of Lemma 5.4", r"n\,\mathrm{SNR}^2 \ge 2.21/(0.49\,C_\mu)",
-               c.n_snr2, n_snr2_window(c.c_mu)[0], "lower"),
-        Clause("4.1(6) n·SNR² (upper)", "Assumption 4.1(6), proof of Lemma 5.2", r"n\,\mathrm{SNR}^2 \le 1.8",
-               c.n_snr2, n_snr2_window(c.c_mu)[1], "upper"),
+        Clause(
+            "4.1(5) augmentation",
+            "Assumption 4.1(5)",
+            r"\sigma_\epsilon \le \min\{\|\mu\|, \sigma_\xi\}",
+            c.sigma_eps,
+            min(mu, s),
+            "upper",
+        ),
+        Clause(
+            "4.1(6) n·SNR² (lower)",
+            "Assumption 4.1(6), proof of Lemma 5.4",
+            r"n\,\mathrm{SNR}^2 \ge 2.21/(0.49\,C_\mu)",
+            c.n_snr2,
+            n_snr2_window(c.c_mu)[0],
+            "lower",
+        ),
+        Clause(
+            "4.1(6) n·SNR² (upper)",
+            "Assumption 4.1(6), proof of Lemma 5.2",
+            r"n\,\mathrm{SNR}^2 \le 1.8",
+            c.n_snr2,
+            n_snr2_window(c.c_mu)[1],
+            "upper",
+        ),
         Clause("4.1(7) C_μ", "Assumption 4.1(7)", r"C_\mu \ge 2.66", c.c_mu, 2.66, "lower"),
     ]
 
@@ -135,14 +176,49 @@ def proof_conditions(c: SyntheticConfig, delta: float = 0.1) -> list[Clause]:
     log = math.log
     b2 = 400 * n / (s0 * s) * math.sqrt(log(6 * n / delta) / (-math.pi * math.log1p(-(delta**2) / (4 * m**2))))
     return [
-        Clause("B.2 dimension", "Lemma B.2 / C.3", r"d \ge \frac{400n}{\sigma_0\sigma_\xi}\sqrt{\frac{\log(6n/\delta)}{-\pi\log(1-\delta^2/4m^2)}}", d, b2, "lower"),
-        Clause("C.2 init vs noise", "Lemma C.2", r"\sigma_0 \le 1/(2\sqrt{\log(8mn/\delta)}\,\sigma_\xi\sqrt d)", s0, 1 / (2 * math.sqrt(log(8 * m * n / delta)) * s * math.sqrt(d)), "upper"),
-        Clause("C.2 init vs signal", "Lemma C.2", r"\sigma_0 \le 1/(2\sqrt{\log(8m/\delta)}\,\|\mu\|)", s0, 1 / (2 * math.sqrt(log(8 * m / delta)) * mu), "upper"),
+        Clause(
+            "B.2 dimension",
+            "Lemma B.2 / C.3",
+            r"d \ge \frac{400n}{\sigma_0\sigma_\xi}\sqrt{\frac{\log(6n/\delta)}{-\pi\log(1-\delta^2/4m^2)}}",
+            d,
+            b2,
+            "lower",
+        ),
+        Clause(
+            "C.2 init vs noise",
+            "Lemma C.2",
+            r"\sigma_0 \le 1/(2\sqrt{\log(8mn/\delta)}\,\sigma_\xi\sqrt d)",
+            s0,
+            1 / (2 * math.sqrt(log(8 * m * n / delta)) * s * math.sqrt(d)),
+            "upper",
+        ),
+        Clause(
+            "C.2 init vs signal",
+            "Lemma C.2",
+            r"\sigma_0 \le 1/(2\sqrt{\log(8m/\delta)}\,\|\mu\|)",
+            s0,
+            1 / (2 * math.sqrt(log(8 * m / delta)) * mu),
+            "upper",
+        ),
         Clause("C.2 dimension", "Lemma C.2", r"d > n^2\log(6n^2/\delta)", d, n**2 * log(6 * n**2 / delta), "lower"),
-        Clause("C.2 augmentation", "Lemma C.2", r"\sigma_\epsilon \le \|\mu\|/\sqrt{2\log(6n/\delta)}", c.sigma_eps, mu / math.sqrt(2 * log(6 * n / delta)), "upper"),
+        Clause(
+            "C.2 augmentation",
+            "Lemma C.2",
+            r"\sigma_\epsilon \le \|\mu\|/\sqrt{2\log(6n/\delta)}",
+            c.sigma_eps,
+            mu / math.sqrt(2 * log(6 * n / delta)),
+            "upper",
+        ),
         Clause("C.4 samples", "Lemma C.4 / D.4", r"n \ge 2500\log(4/\delta)", n, 2500 * log(4 / delta), "lower"),
         Clause("D.8 samples", "Lemma D.8", r"n \ge 1\,280\,000\log(4/\delta)", n, 1_280_000 * log(4 / delta), "lower"),
-        Clause("C.13 learning rate", "Proposition C.13", r"\eta \le \frac{1}{12}\frac{nm\tau}{\sigma_\xi^2 d}", c.lr, n * m * c.tau / (12 * s**2 * d), "upper"),
+        Clause(
+            "C.13 learning rate",
+            "Proposition C.13",
+            r"\eta \le \frac{1}{12}\frac{nm\tau}{\sigma_\xi^2 d}",
+            c.lr,
+            n * m * c.tau / (12 * s**2 * d),
+            "upper",
+        ),
         Clause("5.4 init", "Lemma 5.4", r"\sigma_0 \le 1/\|\mu\|", s0, 1 / mu, "upper"),
     ]
 
@@ -151,6 +227,14 @@ def format_clauses(clauses: list[Clause]) -> str:
     """A plain-text table: clause, value, bound, holds, margin (rounded; safe for stored notebook outputs)."""
     rows = [("clause", "value", "bound", "holds", "margin")]
     for cl in clauses:
-        rows.append((cl.name, f"{cl.lhs:.4g}", f"{'≤' if cl.kind == 'upper' else '≥'} {cl.rhs:.4g}", "yes" if cl.holds else "NO", f"{cl.margin:.3g}"))
+        rows.append(
+            (
+                cl.name,
+                f"{cl.lhs:.4g}",
+                f"{'≤' if cl.kind == 'upper' else '≥'} {cl.rhs:.4g}",
+                "yes" if cl.holds else "NO",
+                f"{cl.margin:.3g}",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)

@@ -58,13 +58,16 @@ __all__ = [
     "loss_derivative_check",
 ]
 
+
 # ----------------------------------------------------------------------------------------------- time and sets
 def stage1_end(traj: Trajectory) -> int:
     """``⌊T₁⌋`` of Lemma 5.2 (single-modal) or Lemma 5.4 (multi-modal), capped at the number of epochs."""
     t1 = predictions.t1_single(traj.config) if traj.mode == "single" else predictions.t1_multi(traj.config)
     if t1 < 0:
-        raise ValueError(f"T₁ = {t1:.3g} < 0: the initialisation (sigma0 = {traj.config.sigma0}) is already past the end of "
-                         "stage 1 of the lemmas; lower sigma0")
+        raise ValueError(
+            f"T₁ = {t1:.3g} < 0: the initialisation (sigma0 = {traj.config.sigma0}) is already past the end of "
+            "stage 1 of the lemmas; lower sigma0"
+        )
     return int(min(math.floor(t1), traj.epochs))
 
 
@@ -113,7 +116,8 @@ def sync_times(traj: Trajectory) -> np.ndarray:
 
 
 def loss_derivative_spread(traj: Trajectory, encoder: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``(low, high)``: per epoch the smallest and largest of ``ℓ'_i·(M_i+1)`` and ``ℓ'_{i,j}·(M_i+1)`` (eq. 8), ``(R, T+1)``.
+    """``(low, high)``: per epoch the smallest and largest of ``ℓ'_i·(M_i+1)`` and ``ℓ'_{i,j}·(M_i+1)`` (eq. 8),
+    ``(R, T+1)``.
 
     Lemma C.2/D.1 says both lie in ``[1/C_ℓ, C_ℓ]`` during stage 1.
     """
@@ -179,7 +183,8 @@ def sign_changes(trace: EncoderTrace) -> np.ndarray:
 
 
 def negative_crossings(trace: EncoderTrace) -> np.ndarray:
-    """Per run, the number of pairs with ``⟨w_r⁽⁰⁾, ξ_i⟩ < 0`` that turn positive at some epoch (Lemma C.7), ``(R,)``."""
+    """Per run, the number of pairs with ``⟨w_r⁽⁰⁾, ξ_i⟩ < 0`` that turn positive at some epoch (Lemma C.7),
+    ``(R,)``."""
     return ((trace.noise > 0) & (trace.noise[:, :1] < 0)).any(1).sum((1, 2))
 
 
@@ -191,7 +196,8 @@ def memorisation_time(traj: Trajectory, level: float = 1.0) -> int:
 
 
 def signal_time(traj: Trajectory, level: float = 1.0) -> int:
-    """Measured end of multi-modal stage 1: the first epoch with ``max_r γ_r⁽ᵗ⁾ ≥ level`` in every run (Lemma 5.4), or −1."""
+    """Measured end of multi-modal stage 1: the first epoch with ``max_r γ_r⁽ᵗ⁾ ≥ level`` in every run (Lemma 5.4), or
+    −1."""
     reached = (traj.h.gamma.max(2) >= level).all(0)
     return int(reached.argmax()) if reached.any() else -1
 
@@ -224,7 +230,11 @@ def _recursion_gap(traj: Trajectory) -> tuple[float, float]:
             basis = torch.as_tensor(traj.basis[k])
             gamma, rho = least_squares(torch.as_tensor(w), torch.as_tensor(traj.w0[k]), basis[:, 0], basis[:, 1:])
             trace = traj.encoders[k]
-            gap = max(gap, float(np.abs(gamma.cpu().numpy() - trace.gamma[:, t]).max()), float(np.abs(rho.cpu().numpy() - trace.rho[:, t]).max()))
+            gap = max(
+                gap,
+                float(np.abs(gamma.cpu().numpy() - trace.gamma[:, t]).max()),
+                float(np.abs(rho.cpu().numpy() - trace.rho[:, t]).max()),
+            )
             scale = max(scale, float(np.abs(trace.gamma[:, t]).max()), float(np.abs(trace.rho[:, t]).max()))
     return gap, scale
 
@@ -240,7 +250,13 @@ def recursion_check(traj: Trajectory, lemma: str) -> Check:
     epochs = ", ".join(str(t) for t in sorted(traj.snapshots))
     # round-off differs between LAPACK builds and thread counts, so report the gap by order of magnitude only
     shown = "below 1e-12" if gap < 1e-12 else f"= {gap:.1e}"
-    return Check(lemma, verdict, f"max |least squares − recursion| {shown} (coefficients up to {scale:.3g}) at t = {epochs}", f"≤ {tol:.0e}", sizes=sizes_label(traj))
+    return Check(
+        lemma,
+        verdict,
+        f"max |least squares − recursion| {shown} (coefficients up to {scale:.3g}) at t = {epochs}",
+        f"≤ {tol:.0e}",
+        sizes=sizes_label(traj),
+    )
 
 
 # ----------------------------------------------------------------------------------------------- C.1 / D.2
@@ -265,7 +281,8 @@ def projection_checks(traj: Trajectory, lemma: str, delta: float) -> list[Check]
                 Verdict.HOLDS if ok else Verdict.FAILS,
                 f"max deviations {noise_dev:.3f} (ξ), {signal_dev:.3f} (μ) for t ≤ {t1}",
                 f"{nb:.3g} (ξ), {sb:.3g} (μ)",
-                f"the bounds are {nb / max(noise_dev, 1e-300):.0f}× and {sb / max(signal_dev, 1e-300):.0f}× the deviations",
+                f"the bounds are {nb / max(noise_dev, 1e-300):.0f}× and "
+                f"{sb / max(signal_dev, 1e-300):.0f}× the deviations",
                 sizes_label(traj),
                 (tag + "projections").strip(),
             )

@@ -78,7 +78,7 @@ def lemma_d3(traj: Trajectory) -> list[Check]:
         raise ValueError("Lemma D.3 is about the multi-modal setting")
     h, g = traj.h, traj.g
     sh, sg = np.sign(h.signal), np.sign(g.signal)
-    aligned0 = (sh[:, :1] == sg[:, :1])  # (R, 1, m)
+    aligned0 = sh[:, :1] == sg[:, :1]  # (R, 1, m)
     in_aligned = (sh == sg) & (sh != 0)  # r ∈ U₊⁽ᵗ⁾∩Ũ₊⁽ᵗ⁾ or U₋⁽ᵗ⁾∩Ũ₋⁽ᵗ⁾
     keeps = np.where(aligned0, in_aligned & (sh == sh[:, :1]), ~in_aligned)  # set equality, neuron by neuron
     printed_broken = ~keeps.all(1)
@@ -94,17 +94,25 @@ def lemma_d3(traj: Trajectory) -> list[Check]:
     synced = times[mixed & (times >= 0)]
     return [
         Check(
-            "D.3", verdict12,
+            "D.3",
+            verdict12,
             f"{int(aligned0.sum())} aligned neurons all keep their signs and monotone γ, γ̃: {aligned_ok}; "
             f"the sets change when mixed neurons join them ({int(printed_broken.sum())} neurons)",
             "set equality (printed); ⊇ (corrected)",
-            "as printed, (1)–(2) contradict (3): synchronised neurons enter U₊∩Ũ₊ or U₋∩Ũ₋", sizes_label(traj), "(1)–(2)",
+            "as printed, (1)–(2) contradict (3): synchronised neurons enter U₊∩Ũ₊ or U₋∩Ũ₋",
+            sizes_label(traj),
+            "(1)–(2)",
         ),
         Check(
-            "D.3", Verdict.HOLDS if never == 0 else Verdict.NOT_CHECKABLE,
-            f"{n_mixed} mixed neurons; {n_mixed - never} synchronise, at t = {int(synced.min()) if synced.size else -1}…{int(synced.max()) if synced.size else -1} (median {float(np.median(synced)) if synced.size else float('nan'):.0f})",
+            "D.3",
+            Verdict.HOLDS if never == 0 else Verdict.NOT_CHECKABLE,
+            f"{n_mixed} mixed neurons; {n_mixed - never} synchronise, "
+            f"at t = {int(synced.min()) if synced.size else -1}…{int(synced.max()) if synced.size else -1} "
+            f"(median {float(np.median(synced)) if synced.size else float('nan'):.0f})",
             f"all within the {traj.epochs} epochs",
-            "" if never == 0 else "a finite run cannot show that a synchronisation never happens", sizes_label(traj), "(3)",
+            "" if never == 0 else "a finite run cannot show that a synchronisation never happens",
+            sizes_label(traj),
+            "(3)",
         ),
     ]
 
@@ -118,7 +126,7 @@ def lemma_d4(traj: Trajectory) -> list[Check]:
     c, t1 = traj.config, stage1_end(traj)
     q, cm = predictions.signal_rate_multi(c), c.c_mu
     a, at = signal_strength(traj.h)[:, : t1 + 1], signal_strength(traj.g)[:, : t1 + 1]
-    aligned = (np.sign(traj.h.signal[:, :1]) == np.sign(traj.g.signal[:, :1]))  # (R, 1, m)
+    aligned = np.sign(traj.h.signal[:, :1]) == np.sign(traj.g.signal[:, :1])  # (R, 1, m)
     t = np.arange(t1 + 1)[None, :, None]
     lower_a = q**t * (a[:, :1] + at[:, :1] / cm) - 1
     lower_at = q**t * (cm * a[:, :1] + at[:, :1]) - 1
@@ -129,28 +137,52 @@ def lemma_d4(traj: Trajectory) -> list[Check]:
     gap = np.abs(cm * a - at) / joint
     v42 = aligned[:, 0] & (gap[:, -1] > gap[:, 0])
     n_al = int(aligned.sum())
-    rate = float(np.median([fitted_rate(joint[r, :, k], 0, min(10, t1)) for r in range(joint.shape[0]) for k in np.where(aligned[r, 0])[0]]))
+    rate = float(
+        np.median(
+            [
+                fitted_rate(joint[r, :, k], 0, min(10, t1))
+                for r in range(joint.shape[0])
+                for k in np.where(aligned[r, 0])[0]
+            ]
+        )
+    )
     return [
         Check(
-            "D.4", Verdict.HOLDS if not va.any() else Verdict.FAILS,
-            f"{int(va.any(1).sum())}/{n_al} aligned neurons fall below ({first_failure_text(first_failure(va))})", f"qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾/C_μ) − 1, q = {q:.4f}",
-            "growth stops once the loss derivatives leave the stage-1 band" if va.any() else "", sizes_label(traj), "A, Ã",
+            "D.4",
+            Verdict.HOLDS if not va.any() else Verdict.FAILS,
+            f"{int(va.any(1).sum())}/{n_al} aligned neurons fall below ({first_failure_text(first_failure(va))})",
+            f"qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾/C_μ) − 1, q = {q:.4f}",
+            "growth stops once the loss derivatives leave the stage-1 band" if va.any() else "",
+            sizes_label(traj),
+            "A, Ã",
         ),
         Check(
-            "D.4", Verdict.HOLDS if not v41.any() else Verdict.FAILS,
-            f"{int(v41.any(1).sum())}/{n_al} violate ({first_failure_text(first_failure(v41))}); fitted factor over t ≤ 10: {rate:.4f}",
-            f"C_μA + Ã ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", label_split_note(traj) if v41.any() else "", sizes_label(traj), "(41)",
+            "D.4",
+            Verdict.HOLDS if not v41.any() else Verdict.FAILS,
+            f"{int(v41.any(1).sum())}/{n_al} violate ({first_failure_text(first_failure(v41))}); "
+            f"fitted factor over t ≤ 10: {rate:.4f}",
+            f"C_μA + Ã ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}",
+            label_split_note(traj) if v41.any() else "",
+            sizes_label(traj),
+            "(41)",
         ),
         Check(
-            "D.4", Verdict.HOLDS if not v42.any() else Verdict.FAILS,
+            "D.4",
+            Verdict.HOLDS if not v42.any() else Verdict.FAILS,
             f"relative gap |C_μA − Ã|/(C_μA + Ã): median {float(np.median(gap[:, 0][aligned[:, 0]])):.3f} at t = 0, "
             f"{float(np.median(gap[:, -1][aligned[:, 0]])):.3f} at T₁; {int(v42.sum())} neurons grow it",
-            "shrinks", "", sizes_label(traj), "(42)",
+            "shrinks",
+            "",
+            sizes_label(traj),
+            "(42)",
         ),
         Check(
-            "D.4", Verdict.HOLDS if not v41_steps.any() else Verdict.FAILS,
+            "D.4",
+            Verdict.HOLDS if not v41_steps.any() else Verdict.FAILS,
             f"{int(v41_steps.any(1).sum())}/{n_al} violate ({first_failure_text(first_failure(v41_steps))})",
-            f"C_μA + Ã ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}", label_split_note(traj) if v41_steps.any() else "", sizes_label(traj),
+            f"C_μA + Ã ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}",
+            label_split_note(traj) if v41_steps.any() else "",
+            sizes_label(traj),
             "(41) from the one-step bounds",
         ),
     ]
@@ -183,12 +215,23 @@ def lemma_d8(traj: Trajectory) -> list[Check]:
     verdict = Verdict.HOLDS if vp == 0 else (Verdict.CORRECTED if vc == 0 else Verdict.FAILS)
     return [
         Check(
-            "D.8", verdict, f"violations: printed {vp}/{total} ({first_failure_text(first_p)}), corrected {vc}/{total} ({first_failure_text(first_c)})",
-            f"q' = {q_printed:.6f} (printed), {q_fixed:.4f} (with σ_ξ²d)", "the printed factor lacks σ_ξ²d (NOTES §10 item 8)", sizes_label(traj), "B_{r,±,+}",
+            "D.8",
+            verdict,
+            f"violations: printed {vp}/{total} ({first_failure_text(first_p)}), "
+            f"corrected {vc}/{total} ({first_failure_text(first_c)})",
+            f"q' = {q_printed:.6f} (printed), {q_fixed:.4f} (with σ_ξ²d)",
+            "the printed factor lacks σ_ξ²d (NOTES §10 item 8)",
+            sizes_label(traj),
+            "B_{r,±,+}",
         ),
         Check(
-            "D.8", Verdict.HOLDS if vm == 0 else Verdict.FAILS, f"{vm}/{total} totals grow ({first_failure_text(first_m)})", "B_{r,±,−}⁽ᵗ⁾ ≤ B_{r,±,−}⁽⁰⁾",
-            "", sizes_label(traj), "B_{r,±,−}",
+            "D.8",
+            Verdict.HOLDS if vm == 0 else Verdict.FAILS,
+            f"{vm}/{total} totals grow ({first_failure_text(first_m)})",
+            "B_{r,±,−}⁽ᵗ⁾ ≤ B_{r,±,−}⁽⁰⁾",
+            "",
+            sizes_label(traj),
+            "B_{r,±,−}",
         ),
     ]
 
@@ -223,7 +266,15 @@ def lemma_d9(traj: Trajectory) -> list[Check]:
 
     def part(name: str, v: np.ndarray, case: np.ndarray, bound: str) -> Check:
         k, pairs = int(v.any(1).sum()), int(case.sum())
-        return Check("D.9", Verdict.HOLDS if k == 0 else Verdict.FAILS, f"{k}/{pairs} pairs violate ({first_failure_text(first_failure(v))})", bound, "", sizes_label(traj), name)
+        return Check(
+            "D.9",
+            Verdict.HOLDS if k == 0 else Verdict.FAILS,
+            f"{k}/{pairs} pairs violate ({first_failure_text(first_failure(v))})",
+            bound,
+            "",
+            sizes_label(traj),
+            name,
+        )
 
     return [
         part("case 1", v1, case1, "ρ = ρ̃ = 0, signs stay"),
@@ -246,13 +297,21 @@ def lemma_5_4(traj: Trajectory, delta: float = 0.1) -> list[Check]:
     gmax = float(traj.h.gamma[:, t1].max())
     return [
         Check(
-            "5.4", Verdict.HOLDS if psi <= bound else Verdict.FAILS,
+            "5.4",
+            Verdict.HOLDS if psi <= bound else Verdict.FAILS,
             f"max Ψ = {psi:.3f}, max |ρ| = {rho:.3f} = {rho * math.sqrt(c.n):.1f}/√n at T₁ = {t1}",
-            f"{bound:.3g} (the proof's bound)", f"read as 1/√n, the Õ would have to hide a factor of {rho * math.sqrt(c.n):.0f}",
-            sizes_label(traj), "noise",
+            f"{bound:.3g} (the proof's bound)",
+            f"read as 1/√n, the Õ would have to hide a factor of {rho * math.sqrt(c.n):.0f}",
+            sizes_label(traj),
+            "noise",
         ),
         Check(
-            "5.4", Verdict.HOLDS if gmax >= 1 else Verdict.FAILS, f"max_r γ_r = {gmax:.3f} at T₁ = {t1}", "≥ 1 (Ω(1))",
-            f"measured: max_r γ_r ≥ 1 from t = {signal_time(traj)}", sizes_label(traj), "signal",
+            "5.4",
+            Verdict.HOLDS if gmax >= 1 else Verdict.FAILS,
+            f"max_r γ_r = {gmax:.3f} at T₁ = {t1}",
+            "≥ 1 (Ω(1))",
+            f"measured: max_r γ_r ≥ 1 from t = {signal_time(traj)}",
+            sizes_label(traj),
+            "signal",
         ),
     ]

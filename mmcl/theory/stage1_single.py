@@ -72,7 +72,8 @@ def lemma_c2(traj: Trajectory) -> Check:
 
 # ----------------------------------------------------------------------------------------------- C.3
 def lemma_c3(traj: Trajectory) -> Check:
-    """Lemma C.3 for all recorded ``t``: ``U_±⁽ᵗ⁾ = U_±⁽⁰⁾``; ``γ_r`` non-decreasing on ``U₊⁽⁰⁾``, non-increasing on ``U₋⁽⁰⁾``."""
+    """Lemma C.3 for all recorded ``t``: ``U_±⁽ᵗ⁾ = U_±⁽⁰⁾``; ``γ_r`` non-decreasing on ``U₊⁽⁰⁾``, non-increasing on
+    ``U₋⁽⁰⁾``."""
     trace = traj.h
     s0 = np.sign(trace.signal[:, :1])
     flipped = np.sign(trace.signal) != s0  # (R, T+1, m)
@@ -84,7 +85,8 @@ def lemma_c3(traj: Trajectory) -> Check:
     return Check(
         "C.3",
         verdict,
-        f"{neurons} of {trace.signal.shape[0] * trace.signal.shape[2]} neurons change sign ({first_failure_text(first_failure(flipped))}); "
+        f"{neurons} of {trace.signal.shape[0] * trace.signal.shape[2]} neurons change sign "
+        f"({first_failure_text(first_failure(flipped))}); "
         f"{non_monotone} move γ the wrong way",
         "0 and 0",
         "the proof needs d above the bound of Lemma B.2" if verdict is Verdict.FAILS else "",
@@ -117,7 +119,8 @@ def lemma_c4(traj: Trajectory) -> list[Check]:
         Check(
             "C.4",
             verdict,
-            f"neurons violating: printed {pv}/{total} ({first_failure_text(first_failure(printed))}), with power t {cv}/{total} ({first_failure_text(first_failure(corrected))})",
+            f"neurons violating: printed {pv}/{total} ({first_failure_text(first_failure(printed))}), "
+            f"with power t {cv}/{total} ({first_failure_text(first_failure(corrected))})",
             f"q = {q:.4f}",
             "the statement lacks the power t (NOTES §10 item 5)" + ("" if cv == 0 else "; " + label_split_note(traj)),
             sizes_label(traj),
@@ -159,7 +162,8 @@ def lemma_c5(traj: Trajectory, required: float = 200.0) -> Check:
 
 # ----------------------------------------------------------------------------------------------- C.7
 def lemma_c7(traj: Trajectory) -> Check:
-    """Lemma C.7 for all recorded ``t``: pairs with ``⟨w_r⁽⁰⁾, ξ_i⟩ < 0`` stay negative and keep ``ρ_{r,i} = 0`` exactly."""
+    """Lemma C.7 for all recorded ``t``: pairs with ``⟨w_r⁽⁰⁾, ξ_i⟩ < 0`` stay negative and keep ``ρ_{r,i} = 0``
+    exactly."""
     trace = traj.h
     neg0 = trace.noise[:, :1] < 0  # (R, 1, m, n)
     flipped = (trace.noise > 0) & neg0
@@ -175,7 +179,9 @@ def lemma_c7(traj: Trajectory) -> Check:
         f"{n_nonzero} get ρ ≠ 0 "
         f"(largest |ρ| {float(np.abs(trace.rho * neg0).max()):.3g})",
         "0 and ρ = 0 exactly",
-        "cross-talk Σ_j ρ_{r,j}⟨ξ_j,ξ_i⟩/‖ξ_j‖² pushes small negative ⟨w_r,ξ_i⟩ above 0 (C.6 needs d ≈ 10⁸)" if verdict is Verdict.FAILS else "",
+        "cross-talk Σ_j ρ_{r,j}⟨ξ_j,ξ_i⟩/‖ξ_j‖² pushes small negative ⟨w_r,ξ_i⟩ above 0 (C.6 needs d ≈ 10⁸)"
+        if verdict is Verdict.FAILS
+        else "",
         sizes_label(traj),
     )
 
@@ -201,8 +207,13 @@ def lemma_c11(traj: Trajectory) -> list[Check]:
     def part(name: str, v: np.ndarray, bound: str) -> Check:
         k = int(v.sum())
         return Check(
-            "C.11", Verdict.HOLDS if k == 0 else Verdict.FAILS, f"{100 * k / count:.1f}% of (r, i, t) violate ({first_failure_text(first_failure(v))})",
-            bound, "", sizes_label(traj), name,
+            "C.11",
+            Verdict.HOLDS if k == 0 else Verdict.FAILS,
+            f"{100 * k / count:.1f}% of (r, i, t) violate ({first_failure_text(first_failure(v))})",
+            bound,
+            "",
+            sizes_label(traj),
+            name,
         )
 
     m_min = int(traj.negative_counts.min())
@@ -211,8 +222,13 @@ def lemma_c11(traj: Trajectory) -> list[Check]:
         part("(23)", v23, "Ψ⁽ᵗ⁾ ≥ 101/(M+1)·B⁽ᵗ⁾ (C_ℓ = 1)"),
         part("(24)", v24, "ρ ≥ 0"),
         Check(
-            "C.11", Verdict.HOLDS if m_min >= 99 else Verdict.FAILS, f"M = {m_min} negatives (smallest)", "M ≥ 100C_ℓ − 1 ≥ 99",
-            "with few negatives their pull (the −Σ_j ℓ'_{i,j}h_r(ξ_j) term) is not negligible", sizes_label(traj), "hypothesis",
+            "C.11",
+            Verdict.HOLDS if m_min >= 99 else Verdict.FAILS,
+            f"M = {m_min} negatives (smallest)",
+            "M ≥ 100C_ℓ − 1 ≥ 99",
+            "with few negatives their pull (the −Σ_j ℓ'_{i,j}h_r(ξ_j) term) is not negligible",
+            sizes_label(traj),
+            "hypothesis",
         ),
     ]
 
@@ -227,11 +243,21 @@ def lemma_5_2(traj: Trajectory, delta: float = 0.1) -> list[Check]:
     rmin = float(traj.h.rho[:, t1].max(1).min())
     return [
         Check(
-            "5.2", Verdict.HOLDS if gmax <= bound else Verdict.FAILS, f"max |γ| = {gmax:.3f} = {gmax * math.sqrt(c.n):.2f}/√n on t ≤ {t1}",
-            f"{bound:.3g} = {bound * math.sqrt(c.n):.3g}/√n (the proof's bound)", "", sizes_label(traj), "signal",
+            "5.2",
+            Verdict.HOLDS if gmax <= bound else Verdict.FAILS,
+            f"max |γ| = {gmax:.3f} = {gmax * math.sqrt(c.n):.2f}/√n on t ≤ {t1}",
+            f"{bound:.3g} = {bound * math.sqrt(c.n):.3g}/√n (the proof's bound)",
+            "",
+            sizes_label(traj),
+            "signal",
         ),
         Check(
-            "5.2", Verdict.HOLDS if rmin >= 1 else Verdict.FAILS, f"min_i max_r ρ_{{r,i}} = {rmin:.3f} at T₁ = {t1}",
-            "≥ 1 (Ω(1))", f"measured: every sample memorised at level 1 from t = {memorisation_time(traj)}", sizes_label(traj), "noise",
+            "5.2",
+            Verdict.HOLDS if rmin >= 1 else Verdict.FAILS,
+            f"min_i max_r ρ_{{r,i}} = {rmin:.3f} at T₁ = {t1}",
+            "≥ 1 (Ω(1))",
+            f"measured: every sample memorised at level 1 from t = {memorisation_time(traj)}",
+            sizes_label(traj),
+            "noise",
         ),
     ]

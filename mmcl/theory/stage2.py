@@ -1,4 +1,4 @@
-"""Stage 2 of both settings (Appendix C.2 and D.2) and the downstream consequence (C.3, D.3).
+"""Stage 2 of both settings (Appendix C.2 and D.2).
 
 The convergence proofs compare the iterates with a *reference point* ``W*`` built from the initialisation:
 
@@ -11,21 +11,17 @@ In the coordinates of eq. (11), ``W* − W⁽⁰⁾`` has coefficients ``ρ* = �
 ``μ/‖μ‖², ξ_i/‖ξ_i‖²`` (:func:`distance_sq`). The paper leaves ``M`` a single number while hard negatives give every
 anchor its own ``M_i``; we use the mean ``M = mean_i M_i`` (≈ ``n/2``).
 
-The downstream section (:func:`embedding_split`) splits the frozen embedding of test points ``x = [yν, ζ]`` into
-its signal part ``h_r(yν)`` and noise part ``h_r(ζ)`` (C.3/D.3: one dominates the other).
+The downstream consequence (C.3, D.3: the embedding of test points split into signal and noise) is in
+:mod:`mmcl.theory.downstream`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from ..model.encoder import noise_preactivation, signal_activation, signal_preactivation
-from ..model.trainer import Run
 from .stage1 import first_failure, sizes_label, stage1_end
 from .trajectory import Trajectory
 from .verdicts import Check, Verdict
@@ -52,8 +48,6 @@ __all__ = [
     "lemma_d14",
     "lemma_c18",
     "lemma_d15",
-    "EmbeddingSplit",
-    "embedding_split",
 ]
 
 
@@ -66,8 +60,14 @@ def _too_short(traj: Trajectory, lemma: str) -> Check | None:
     """A ``not checkable`` verdict when the run ends before stage 2 starts (``T₁ ≥ T*``), else ``None``."""
     if stage1_end(traj) < traj.epochs:
         return None
-    return Check(lemma, Verdict.NOT_CHECKABLE, f"the run ends at T* = {traj.epochs} ≤ T₁", "stage 2 is [T₁, T*]",
-                 "train longer than T₁ to check stage 2", sizes_label(traj))
+    return Check(
+        lemma,
+        Verdict.NOT_CHECKABLE,
+        f"the run ends at T* = {traj.epochs} ≤ T₁",
+        "stage 2 is [T₁, T*]",
+        "train longer than T₁ to check stage 2",
+        sizes_label(traj),
+    )
 
 
 def kappa(traj: Trajectory, eps: float) -> float:
@@ -151,7 +151,7 @@ def margins(traj: Trajectory, encoder: int, eps: float) -> tuple[np.ndarray, np.
     star_mu = trace.signal[:, 0] + star[:, :, 0]  # (R, m)
     star_xi = trace.noise[:, 0] + star[:, :, 1:]  # (R, m, n)
     t_sig, t_pos, t_neg = _teacher(traj, encoder)
-    own_sig = (trace.signal[:, :, :, None] * y[:, None, None, :] > 0)  # σ'(y_i⟨w_r, μ⟩) (R, T+1, m, n)
+    own_sig = trace.signal[:, :, :, None] * y[:, None, None, :] > 0  # σ'(y_i⟨w_r, μ⟩) (R, T+1, m, n)
     own_noise = trace.noise > 0
     scale = 1.0 / (c.m * c.tau)
     teach_sig = np.maximum(t_sig[:, :, :, None] * y[:, None, None, :], 0)  # σ(y_j⟨teacher, μ⟩) (R, T+1, m, n)
@@ -195,8 +195,12 @@ def lemma_c13(traj: Trajectory) -> Check:
     eta_max = c.n * c.m * c.tau / (12 * c.sigma_xi**2 * c.d)
     ok = max(top, top_rho) <= a and a >= 20 * c.tau and c.lr <= eta_max
     return Check(
-        "C.13", Verdict.HOLDS if ok else Verdict.FAILS, f"max |γ| = {top:.3f}, max |ρ| = {top_rho:.3f} over t ≤ {horizon(traj)}",
-        f"α = {a:.3f} (α ≥ 20τ = {20 * c.tau:g}; η = {c.lr:g} ≤ {eta_max:.3g})", "", sizes_label(traj),
+        "C.13",
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        f"max |γ| = {top:.3f}, max |ρ| = {top_rho:.3f} over t ≤ {horizon(traj)}",
+        f"α = {a:.3f} (α ≥ 20τ = {20 * c.tau:g}; η = {c.lr:g} ≤ {eta_max:.3g})",
+        "",
+        sizes_label(traj),
     )
 
 
@@ -212,9 +216,12 @@ def _gradient_check(traj: Trajectory, lemma: str) -> Check:
         worst_late = max(worst_late, float(late / early))
         top = max(top, float(ratio.max()))
     return Check(
-        lemma, Verdict.HOLDS if worst_late <= 1 else Verdict.FAILS,
-        f"‖∇L_S‖²/(max{{‖μ‖²,σ_ξ²d}}·L_S) ≤ {top:.3g}; last quarter / first half = {worst_late:.3f}", "bounded as L → 0 (ratio ≤ 1)",
-        "the O(·) constant is not given; we check that ‖∇L‖² vanishes at least as fast as L", sizes_label(traj),
+        lemma,
+        Verdict.HOLDS if worst_late <= 1 else Verdict.FAILS,
+        f"‖∇L_S‖²/(max{{‖μ‖²,σ_ξ²d}}·L_S) ≤ {top:.3g}; last quarter / first half = {worst_late:.3f}",
+        "bounded as L → 0 (ratio ≤ 1)",
+        "the O(·) constant is not given; we check that ‖∇L‖² vanishes at least as fast as L",
+        sizes_label(traj),
     )
 
 
@@ -229,23 +236,30 @@ def lemma_d11(traj: Trajectory) -> Check:
 
 
 # ----------------------------------------------------------------------------------------------- C.15 / D.12
-def _start_distance_check(traj: Trajectory, lemma: str, eps: float, scale: float, scale_text: str, delta: float) -> Check:
+def _start_distance_check(
+    traj: Trajectory, lemma: str, eps: float, scale: float, scale_text: str, delta: float
+) -> Check:
     t1 = stage1_end(traj)
     dist = max(float(np.sqrt(distance_sq(traj, k, eps)[:, t1]).max()) for k in range(len(traj.encoders)))
     c = traj.config
     allowance = kappa(traj, eps) * math.log(8 * c.m * c.n / delta)
     ratio = dist / scale
     return Check(
-        lemma, Verdict.HOLDS if ratio <= allowance else Verdict.FAILS,
-        f"‖W⁽ᵀ¹⁾ − W*‖_F = {dist:.3f} = {ratio:.2f} × {scale_text}", f"Õ: factor ≤ κ·log(8mn/δ) = {allowance:.3g}",
-        f"Õ read as at most the step length κ = {kappa(traj, eps):.2f} times log(8mn/δ); ε = {eps:g}", sizes_label(traj),
+        lemma,
+        Verdict.HOLDS if ratio <= allowance else Verdict.FAILS,
+        f"‖W⁽ᵀ¹⁾ − W*‖_F = {dist:.3f} = {ratio:.2f} × {scale_text}",
+        f"Õ: factor ≤ κ·log(8mn/δ) = {allowance:.3g}",
+        f"Õ read as at most the step length κ = {kappa(traj, eps):.2f} times log(8mn/δ); ε = {eps:g}",
+        sizes_label(traj),
     )
 
 
 def lemma_c15(traj: Trajectory, eps: float, delta: float = 0.1) -> Check:
     """Lemma C.15: ``‖W⁽ᵀ¹⁾ − W*‖_F ≤ Õ(√(mn)/(σ_ξ√d))``."""
     c = traj.config
-    return _start_distance_check(traj, "C.15", eps, math.sqrt(c.m * c.n) / (c.sigma_xi * math.sqrt(c.d)), "√(mn)/(σ_ξ√d)", delta)
+    return _start_distance_check(
+        traj, "C.15", eps, math.sqrt(c.m * c.n) / (c.sigma_xi * math.sqrt(c.d)), "√(mn)/(σ_ξ√d)", delta
+    )
 
 
 def lemma_d12(traj: Trajectory, eps: float, delta: float = 0.1) -> Check:
@@ -274,20 +288,29 @@ def _margin_check(traj: Trajectory, lemma: str, eps: float) -> list[Check]:
         firstj = firstj if firstj >= 0 or not bj.any() else t1 + first_failure(bj)
     return [
         Check(
-            lemma, Verdict.HOLDS if f0_bad == 0 else Verdict.FAILS,
-            f"min ⟨∇F₀,W*⟩ = {f0_min:.3f}; {100 * f0_bad / f0_all:.1f}% of (i, t) below", f"≥ 2log(2M/ε) = {2 * big:.3f} on [T₁, T*]",
-            f"ε = {eps:g}", sizes_label(traj), "F₀",
+            lemma,
+            Verdict.HOLDS if f0_bad == 0 else Verdict.FAILS,
+            f"min ⟨∇F₀,W*⟩ = {f0_min:.3f}; {100 * f0_bad / f0_all:.1f}% of (i, t) below",
+            f"≥ 2log(2M/ε) = {2 * big:.3f} on [T₁, T*]",
+            f"ε = {eps:g}",
+            sizes_label(traj),
+            "F₀",
         ),
         Check(
-            lemma, Verdict.HOLDS if fj_bad == 0 else Verdict.FAILS,
-            f"max ⟨∇F_j,W*⟩ = {fj_max:.3f}; {100 * fj_bad / fj_all:.1f}% of (i, j, t) above", f"≤ log(2M/ε) = {big:.3f} on [T₁, T*]",
-            f"ε = {eps:g}", sizes_label(traj), "F_j",
+            lemma,
+            Verdict.HOLDS if fj_bad == 0 else Verdict.FAILS,
+            f"max ⟨∇F_j,W*⟩ = {fj_max:.3f}; {100 * fj_bad / fj_all:.1f}% of (i, j, t) above",
+            f"≤ log(2M/ε) = {big:.3f} on [T₁, T*]",
+            f"ε = {eps:g}",
+            sizes_label(traj),
+            "F_j",
         ),
     ]
 
 
 def lemma_c16(traj: Trajectory, eps: float) -> list[Check]:
-    """Lemma C.16 on ``[T₁, T*]``: ``⟨∇F₀,W*⟩ ≥ 2log(2M/ε)`` for every anchor and ``⟨∇F_j,W*⟩ ≤ log(2M/ε)`` for every negative."""
+    """Lemma C.16 on ``[T₁, T*]``: ``⟨∇F₀,W*⟩ ≥ 2log(2M/ε)`` for every anchor and ``⟨∇F_j,W*⟩ ≤ log(2M/ε)`` for every
+    negative."""
     return _margin_check(traj, "C.16", eps)
 
 
@@ -307,10 +330,13 @@ def _descent_check(traj: Trajectory, lemma: str, eps: float) -> Check:
     slack = float((drop - target).min())
     k = 1 if traj.mode == "single" else 2
     return Check(
-        lemma, Verdict.HOLDS if not bad.any() else Verdict.FAILS,
+        lemma,
+        Verdict.HOLDS if not bad.any() else Verdict.FAILS,
         f"{int(bad.sum())} of {bad.size} steps violate; the distance to W* grows in {int((drop < 0).sum())}; "
-        f"smallest slack {slack:.2e}", f"drop ≥ η(L − {'' if k == 1 else k}ε) on [T₁, T*)",
-        f"ε = {eps:g}", sizes_label(traj),
+        f"smallest slack {slack:.2e}",
+        f"drop ≥ η(L − {'' if k == 1 else k}ε) on [T₁, T*)",
+        f"ε = {eps:g}",
+        sizes_label(traj),
     )
 
 
@@ -338,10 +364,13 @@ def _average_loss_check(traj: Trajectory, lemma: str, eps: float) -> tuple[Check
     best = float(loss.min())
     return (
         Check(
-            lemma, Verdict.HOLDS if not bad.any() else Verdict.FAILS,
+            lemma,
+            Verdict.HOLDS if not bad.any() else Verdict.FAILS,
             f"mean loss at T* = {float(mean[:, -1].max()):.4f}; best iterate {best:.4f}",
             f"≤ {float(bound[:, -1].min()):.3g} at T*; the lemma's T = {t_paper}",
-            f"ε = {eps:g}; the bound is vacuous within {traj.epochs} epochs", sizes_label(traj), "mean loss",
+            f"ε = {eps:g}; the bound is vacuous within {traj.epochs} epochs",
+            sizes_label(traj),
+            "mean loss",
         ),
         t_paper,
     )
@@ -360,8 +389,13 @@ def lemma_c18(traj: Trajectory, eps: float) -> list[Check]:
     return [
         mean_check,
         Check(
-            "C.18", Verdict.HOLDS if ok else Verdict.FAILS, f"max |γ| on [T₁, T*] = {float(top.max()):.3f}",
-            f"3β = {3 * float(beta.min()):.3f}", "", sizes_label(traj), "signal",
+            "C.18",
+            Verdict.HOLDS if ok else Verdict.FAILS,
+            f"max |γ| on [T₁, T*] = {float(top.max()):.3f}",
+            f"3β = {3 * float(beta.min()):.3f}",
+            "",
+            sizes_label(traj),
+            "signal",
         ),
     ]
 
@@ -377,44 +411,12 @@ def lemma_d15(traj: Trajectory, eps: float) -> list[Check]:
     return [
         mean_check,
         Check(
-            "D.15", Verdict.HOLDS if top <= bound else Verdict.FAILS, f"max |ρ|, |ρ̃| on [T₁, T*] = {top:.3f}",
-            f"σ₀σ_ξ√d = {bound:.3f}", "the main text promises Õ(1/√n) instead (NOTES §10 item 14)", sizes_label(traj), "noise",
+            "D.15",
+            Verdict.HOLDS if top <= bound else Verdict.FAILS,
+            f"max |ρ|, |ρ̃| on [T₁, T*] = {top:.3f}",
+            f"σ₀σ_ξ√d = {bound:.3f}",
+            "the main text promises Õ(1/√n) instead (NOTES §10 item 14)",
+            sizes_label(traj),
+            "noise",
         ),
     ]
-
-
-# ----------------------------------------------------------------------------------------------- downstream
-@dataclass(frozen=True)
-class EmbeddingSplit:
-    """The frozen modality-1 embedding of the probe's score set, split by patch (C.3 / D.3).
-
-    ``signal`` is ``h_r(y·ν)`` and ``noise`` is ``h_r(ζ)``, both ``(R, n_test, m)``; ``accuracy`` the OOD probe
-    accuracy of each run.
-    """
-
-    signal: np.ndarray
-    noise: np.ndarray
-    accuracy: np.ndarray
-
-    @property
-    def signal_scale(self) -> float:
-        """Root-mean-square signal-patch activation."""
-        return float(np.sqrt((self.signal**2).mean()))
-
-    @property
-    def noise_scale(self) -> float:
-        """Root-mean-square noise-patch activation."""
-        return float(np.sqrt((self.noise**2).mean()))
-
-    @property
-    def ratio(self) -> float:
-        """Signal scale over noise scale: above 1 the embedding is signal-dominated."""
-        return self.signal_scale / self.noise_scale
-
-
-def embedding_split(run: Run) -> EmbeddingSplit:
-    """Split the frozen encoder's embedding of the score set ``x = [yν, ζ]`` into signal and noise activations."""
-    w, data = run.w.to(torch.float64).cpu(), run.data.to("cpu", torch.float64)
-    sig = signal_activation(signal_preactivation(w, data.nu), data.y_score).transpose(1, 2)
-    noise = torch.relu(noise_preactivation(w, data.zeta_score)).transpose(1, 2)
-    return EmbeddingSplit(sig.cpu().numpy(), noise.cpu().numpy(), np.asarray(run.test_accuracy, dtype=np.float64))

@@ -105,8 +105,10 @@ class Trajectory:
 def _check_paper_model(config: SyntheticConfig) -> None:
     """The trajectory tools follow the paper's data model; refuse the generalisations they do not account for."""
     if config.label_agreement != 1 or config.augmentation != "gaussian":
-        raise ValueError("the trajectory analysis follows the paper's data model (label_agreement = 1, augmentation = "
-                         f"'gaussian'), got label_agreement={config.label_agreement}, augmentation={config.augmentation!r}")
+        raise ValueError(
+            "the trajectory analysis follows the paper's data model (label_agreement = 1, augmentation = "
+            f"'gaussian'), got label_agreement={config.label_agreement}, augmentation={config.augmentation!r}"
+        )
 
 
 class Recorder:
@@ -127,7 +129,9 @@ class Recorder:
 
     def __call__(self, t: int, w: torch.Tensor, w_tilde: torch.Tensor | None, steps: Sequence[HalfStep]) -> None:
         if t != len(self._rows):
-            raise ValueError(f"Recorder received epoch {t} after {len(self._rows)} epochs; use a fresh Recorder per run")
+            raise ValueError(
+                f"Recorder received epoch {t} after {len(self._rows)} epochs; use a fresh Recorder per run"
+            )
         if self._mask is None:
             self._mask = steps[0].negatives
         mask = self._mask
@@ -219,10 +223,13 @@ def record(
     eval_every: int = 10,
     dtype: str = "float64",
 ) -> tuple[Run, Trajectory]:
-    """Train on the CPU (float64 by default) with a :class:`Recorder` attached; return the run and its :class:`Trajectory`."""
+    """Train on the CPU (float64 by default) with a :class:`Recorder` attached; return the run and its
+    :class:`Trajectory`."""
     from ..model.trainer import train
 
     _check_paper_model(config)  # before training, not after
     rec = Recorder(snapshots)
-    run = train(config, mode, seeds, device="cpu", dtype=dtype, record="coefficients", callback=rec, eval_every=eval_every)
+    run = train(
+        config, mode, seeds, device="cpu", dtype=dtype, record="coefficients", callback=rec, eval_every=eval_every
+    )
     return run, rec.trajectory(run)

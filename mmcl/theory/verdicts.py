@@ -44,16 +44,30 @@ LEMMAS: dict[str, tuple[str, str]] = {
     "B.1": ("App. B", "x ~ N(0,σ²): P(|x| ≤ c) ≤ 2√(1 − exp(−2c²/(σ²π))) (anti-concentration)"),
     "B.2": ("App. B", "|⟨w_r⁽⁰⁾,μ⟩| ≥ 100·SNR·√(8 log(6n/δ)/d)·n for all r, once d ≥ (400n/(σ₀σ_ξ))·√(…)"),
     "B.3": ("App. B", "label counts |S_±1| ∈ n/2 ± √(n/2·log(4/δ))"),
-    "B.4": ("App. B", "initial inner products with μ, ξ_i, ε_i are at most √log(·) times their scale; maxima over r at least σ₀‖μ‖/2, σ₀σ_ξ√d/4"),
-    "B.5": ("App. B", "‖ξ_i‖² ∈ [σ_ξ²d/2, 3σ_ξ²d/2], |⟨ξ_i,ξ_i'⟩| ≤ 2σ_ξ²√(d log(6n²/δ)), |⟨ξ_i,μ⟩| ≤ ‖μ‖σ_ξ√(2 log(6n/δ)); same for ε"),
+    "B.4": (
+        "App. B",
+        "initial inner products with μ, ξ_i, ε_i are at most √log(·) times their scale; "
+        "maxima over r at least σ₀‖μ‖/2, σ₀σ_ξ√d/4",
+    ),
+    "B.5": (
+        "App. B",
+        "‖ξ_i‖² ∈ [σ_ξ²d/2, 3σ_ξ²d/2], |⟨ξ_i,ξ_i'⟩| ≤ 2σ_ξ²√(d log(6n²/δ)), "
+        "|⟨ξ_i,μ⟩| ≤ ‖μ‖σ_ξ√(2 log(6n/δ)); same for ε",
+    ),
     "5.1": ("§5.1", "the coefficients γ, ρ follow the recursions (12)–(13)"),
-    "C.1": ("App. C.1", "|⟨w_r⁽ᵗ⁾−w_r⁽⁰⁾,ξ_i⟩ − ρ_{r,i}| ≤ 5√(log(6n²/δ)/d)·n, |⟨w_r⁽ᵗ⁾−w_r⁽⁰⁾,μ⟩ − γ_r| ≤ SNR√(8 log(6n/δ)/d)·n"),
+    "C.1": (
+        "App. C.1",
+        "|⟨w_r⁽ᵗ⁾−w_r⁽⁰⁾,ξ_i⟩ − ρ_{r,i}| ≤ 5√(log(6n²/δ)/d)·n, |⟨w_r⁽ᵗ⁾−w_r⁽⁰⁾,μ⟩ − γ_r| ≤ SNR√(8 log(6n/δ)/d)·n",
+    ),
     "C.2": ("App. C.1", "in stage 1, 1/(C_ℓ(1+M)) ≤ ℓ'_i, ℓ'_{i,j} ≤ C_ℓ/(1+M) for a constant C_ℓ > 1"),
     "C.3": ("App. C.1.1", "U_±⁽ᵗ⁾ = U_±⁽⁰⁾, and γ_r is monotone with the sign of ⟨w_r⁽⁰⁾,μ⟩"),
     "C.4": ("App. C.1.1", "A_r⁽ᵗ⁾ ≤ (1 + 0.52η‖μ‖²/(mτ))ᵗ A_r⁽⁰⁾"),
     "C.5": ("App. C.1.2", "|⟨w_r⁽⁰⁾,ξ_i⟩| ≥ C_ξ|⟨w_r⁽ᵗ⁾,ε_i⟩| with a large constant C_ξ (C.11 uses C_ξ > 200)"),
     "C.6": ("App. C.1.2", "|⟨w_r⁽⁰⁾,ξ_i⟩| > 150√(log(6n²/δ)/d), once d ≥ √(300 log(6n²/δ)/(−log(1−δ²/4n²)πσ₀²σ_ξ²))"),
-    "C.7": ("App. C.1.2", "I_{r,−}⁽ᵗ⁾ = I_{r,−}⁽⁰⁾ and ρ_{r,i}⁽ᵗ⁾ = 0 there: negatively initialised pairs never memorise"),
+    "C.7": (
+        "App. C.1.2",
+        "I_{r,−}⁽ᵗ⁾ = I_{r,−}⁽⁰⁾ and ρ_{r,i}⁽ᵗ⁾ = 0 there: negatively initialised pairs never memorise",
+    ),
     "C.8": ("App. C.1.2", "|#{i : y_i = 1, ⟨w_r⁽⁰⁾,ξ_i⟩ > 0} − n/4| ≤ √(n/2·log(4/δ))"),
     "C.9": ("App. C.1.2", "B_{r,±}⁽⁰⁾ ≤ σ₀σ_ξ√(dn)·(1 + √(log(1/δ)/2))"),
     "C.10": ("App. C.1.2", "|⟨w_r⁽⁰⁾,ξ_i⟩| > C·B_{r,±}⁽⁰⁾/n, once n ≥ 8C² log(1/δ)/log(1/(1−(δ/m)²))"),
@@ -70,12 +84,22 @@ LEMMAS: dict[str, tuple[str, str]] = {
     "D.1": ("App. D.1", "in stage 1, 1/(C_ℓ(1+M)) ≤ ℓ'_i, ℓ'_{i,j} ≤ C_ℓ/(1+M) (multi-modal)"),
     "D.2": ("App. D.1", "projections ≈ coefficients as in C.1, for both modalities"),
     "D.3": ("App. D.1.1", "aligned neurons keep their signs and grow; mixed-sign neurons synchronise"),
-    "D.4": ("App. D.1.1", "A_r⁽ᵗ⁾ ≥ (1 + 0.48C_μη‖μ‖²/(mτ))ᵗ(A_r⁽⁰⁾ + Ã_r⁽⁰⁾/C_μ) − 1; C_μA + Ã grows, the gap shrinks"),
+    "D.4": (
+        "App. D.1.1",
+        "A_r⁽ᵗ⁾ ≥ (1 + 0.48C_μη‖μ‖²/(mτ))ᵗ(A_r⁽⁰⁾ + Ã_r⁽⁰⁾/C_μ) − 1; C_μA + Ã grows, the gap shrinks",
+    ),
     "D.5": ("App. D.1.2", "B_{r,+,+}⁽⁰⁾, B_{r,−,+}⁽⁰⁾ (and tilde) ≤ ½σ₀σ_ξ√(dn)·(1 + √(log(1/δ)/2))"),
-    "D.6": ("App. D.1.2", "B_{r,+,+}⁽⁰⁾ > 150√(log(6n²/δ)/d)·n², once d ≥ 300√2·n³ log(6n²/δ)/(σ₀σ_ξ√π·log(1/(1−(δ/m)²)))"),
+    "D.6": (
+        "App. D.1.2",
+        "B_{r,+,+}⁽⁰⁾ > 150√(log(6n²/δ)/d)·n², once d ≥ 300√2·n³ log(6n²/δ)/(σ₀σ_ξ√π·log(1/(1−(δ/m)²)))",
+    ),
     "D.7": ("App. D.1.2", "|⟨w_r⁽⁰⁾,ξ_i⟩| > B_{r,+,+}⁽⁰⁾/n, once n ≥ 8 log(1/δ)/log(1/(1−(δ/m)²))"),
     "D.8": ("App. D.1.2", "B_{r,±,+}⁽ᵗ⁾ ≤ (1 + 1.05η/(nmτ))ᵗ B_{r,±,+}⁽⁰⁾ and B_{r,±,−}⁽ᵗ⁾ ≤ B_{r,±,−}⁽⁰⁾"),
-    "D.9": ("App. D.1.2", "noise in the four sign cases: zero on negative pairs; Ψ⁽ᵗ⁾ ≤ (1 + 1.06ησ_ξ²d/(nmτ))ᵗ(Ψ + Ψ̃) when both positive"),
+    "D.9": (
+        "App. D.1.2",
+        "noise in the four sign cases: zero on negative pairs; "
+        "Ψ⁽ᵗ⁾ ≤ (1 + 1.06ησ_ξ²d/(nmτ))ᵗ(Ψ + Ψ̃) when both positive",
+    ),
     "D.10": ("App. D.1.3", "(1/m)·Σ_{r ∈ U₊⁽⁰⁾∩Ũ₊⁽⁰⁾}(A_r⁽⁰⁾ + Ã_r⁽⁰⁾/C_μ) ≥ 0.2σ₀‖μ‖ (and for U₋∩Ũ₋)"),
     "5.4": ("§5.2", "at T₁: ρ_{r,i} = Õ(1/√n) for all r, i and max_r γ_r = Ω(1) (multi-modal)"),
     "D.11": ("App. D.2", "‖∇L_S(W⁽ᵗ⁾)‖_F² ≤ O(max{‖μ‖², σ_ξ²d})·L_S(W⁽ᵗ⁾), and the same for W̃"),
@@ -146,7 +170,9 @@ def _combine(checks: Sequence[Check]) -> Verdict:
 class VerdictTable:
     """All lemmas with their combined verdicts; renders as Markdown in a notebook and as text elsewhere."""
 
-    rows: list[tuple[str, str, str, Verdict, str]] = field(default_factory=list)  # number, where, statement, verdict, detail
+    rows: list[tuple[str, str, str, Verdict, str]] = field(
+        default_factory=list
+    )  # number, where, statement, verdict, detail
 
     def counts(self) -> dict[Verdict, int]:
         out = {v: 0 for v in Verdict}

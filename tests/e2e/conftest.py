@@ -62,5 +62,3 @@ def browser() -> Callable[[], AbstractContextManager[object]]:
 @pytest.fixture(scope="session")
 def traffic() -> Traffic:
     return Traffic()
-
-

@@ -33,13 +33,26 @@ CHROMIUM = Path(os.environ.get("MMCL_CHROMIUM", "/usr/bin/chromium"))
 MODULES = ROOT / "node_modules"
 REQUIRED = os.environ.get("MMCL_E2E_REQUIRED") == "1"
 LOCAL = "/__cdn__/"
-LAUNCH_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+LAUNCH_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 CDN = {
     "https://cdn.jsdelivr.net/npm/mathjax@3/": ("mathjax/", MODULES / "mathjax"),
-    "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/": ("html-manager/", MODULES / "@jupyter-widgets" / "html-manager"),
-    "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js": ("require.min.js", MODULES / "requirejs" / "require.js"),
+    "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/": (
+        "html-manager/",
+        MODULES / "@jupyter-widgets" / "html-manager",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js": (
+        "require.min.js",
+        MODULES / "requirejs" / "require.js",
+    ),
 }
 """CDN URL (a folder when it ends in '/', else one file) → (its path under ``/__cdn__/``, the local copy)."""
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>")
@@ -78,10 +91,10 @@ def local_copy(path: str) -> Path | None:
     clean = path.split("?")[0].split("#")[0]
     if not clean.startswith(LOCAL):
         return None
-    rest = clean[len(LOCAL):]
+    rest = clean[len(LOCAL) :]
     for name, target in CDN.values():
         if name.endswith("/") and rest.startswith(name):
-            found = (target / rest[len(name):]).resolve()
+            found = (target / rest[len(name) :]).resolve()
             return found if found.is_file() and target.resolve() in found.parents else None
         if rest == name:
             return target
@@ -144,7 +157,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 def watch(page: object, server: str, traffic: Traffic, name: str) -> None:
     """Log page ``name``'s requests to the local CDN copies and its failed external requests into ``traffic``."""
     page.on("request", lambda r: r.url.startswith(server + LOCAL) and traffic.served.append(r.url))
-    page.on("requestfailed", lambda r: not r.url.startswith(server) and traffic.blocked.append((name, r.resource_type, r.url)))
+    page.on(
+        "requestfailed",
+        lambda r: not r.url.startswith(server) and traffic.blocked.append((name, r.resource_type, r.url)),
+    )
 
 
 def launch_target(href: str) -> tuple[str, str, str, str] | None:

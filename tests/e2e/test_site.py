@@ -46,11 +46,13 @@ PAGE_STATE = """async () => {
     article: !!document.querySelector('article.bd-article'),
     math: math.length,
     mathTypeset: math.filter(m => m.querySelector('mjx-container')).length,
-    mathErrors: Array.from(document.querySelectorAll('mjx-merror')).map(e => e.getAttribute('data-mjx-error') || e.textContent),
+    mathErrors: Array.from(document.querySelectorAll('mjx-merror'))
+      .map(e => e.getAttribute('data-mjx-error') || e.textContent),
     images: Array.from(document.images).map(i => ({src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0})),
     widgetViews: views.length,
     widgetsRendered: views.filter(v => v.parentElement.querySelector('.widget-subarea .jupyter-widgets')).length,
-    widgetImages: Array.from(document.querySelectorAll('.widget-subarea img')).filter(i => i.complete && i.naturalWidth > 0).length,
+    widgetImages: Array.from(document.querySelectorAll('.widget-subarea img'))
+      .filter(i => i.complete && i.naturalWidth > 0).length,
     links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
   };
 }"""
@@ -84,8 +86,9 @@ def _shot_name(page: str) -> str:
     return page.replace("/", "__") + ".png"
 
 
-WIDGETS_RENDERED = """() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
-  .every(v => v.parentElement.querySelector('.widget-subarea .jupyter-widgets'))"""
+WIDGETS_RENDERED = """() =>
+  Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
+    .every(v => v.parentElement.querySelector('.widget-subarea .jupyter-widgets'))"""
 
 
 def _visit(page: object, server: str, name: str, report: PageReport) -> None:
@@ -108,7 +111,10 @@ def _inspect(context: object, server: str, traffic: Traffic, report: PageReport,
     start = time.perf_counter()
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.on("console", lambda m: m.type == "error" and report.console_errors.append(f"{m.text} [{m.location.get('url', '')}]"))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and report.console_errors.append(f"{m.text} [{m.location.get('url', '')}]"),
+    )
     page.on("pageerror", lambda e: report.page_errors.append(str(e)))
     page.on("response", lambda resp: resp.status >= 400 and report.http_errors.append(f"{resp.status} {resp.url}"))
     watch(page, server, traffic, name)
@@ -150,7 +156,9 @@ def reports(browser: Any, server: str, traffic: Traffic) -> dict[str, PageReport
     total = time.perf_counter() - start
     lines = [f"{page}\t{kind}\t{url}" for page, kind, url in traffic.blocked]
     (SCREENSHOTS / "blocked-requests.txt").write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-    timings = [f"{r.seconds:6.2f} s  {r.name}" for r in out.values()] + [f"{total:6.2f} s  all pages ({WORKERS} browsers)"]
+    timings = [f"{r.seconds:6.2f} s  {r.name}" for r in out.values()] + [
+        f"{total:6.2f} s  all pages ({WORKERS} browsers)"
+    ]
     (SCREENSHOTS / "timings.txt").write_text("\n".join(timings) + "\n", encoding="utf-8")
     return out
 
@@ -212,7 +220,9 @@ def test_page_loads(name: str, reports: dict[str, PageReport]) -> None:
 def test_math_renders(name: str, reports: dict[str, PageReport]) -> None:
     state = reports[name].state
     assert state["mathErrors"] == [], f"{name}: MathJax errors {state['mathErrors']}"
-    assert state["mathTypeset"] == state["math"], f"{name}: {state['math'] - state['mathTypeset']} of {state['math']} formulas not typeset"
+    assert state["mathTypeset"] == state["math"], (
+        f"{name}: {state['math'] - state['mathTypeset']} of {state['math']} formulas not typeset"
+    )
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -229,12 +239,16 @@ def test_no_console_errors(name: str, reports: dict[str, PageReport]) -> None:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_launch_links_point_at_tracked_notebooks_on_main(name: str, reports: dict[str, PageReport], tracked: set[str]) -> None:
+def test_launch_links_point_at_tracked_notebooks_on_main(
+    name: str, reports: dict[str, PageReport], tracked: set[str]
+) -> None:
     repo = "/".join(_repository())
     targets = [t for t in (launch_target(href) for href in reports[name].state["links"]) if t is not None]
     for service, where, branch, path in targets:
         assert (where, branch) == (repo, "main"), f"{name}: {service} link to {where}@{branch}, expected {repo}@main"
-        assert path.endswith(".ipynb") and path in tracked, f"{name}: {service} link to {path!r}, which git does not track"
+        assert path.endswith(".ipynb") and path in tracked, (
+            f"{name}: {service} link to {path!r}, which git does not track"
+        )
     if (ROOT / f"{name}.ipynb").exists():  # a notebook page: its launch buttons open this very notebook
         own = {service for service, _, _, path in targets if path == f"{name}.ipynb"}
         assert own == {"binder", "colab"}, f"{name}: launch buttons for its own notebook: {sorted(own)}"
@@ -244,33 +258,45 @@ def test_launch_links_point_at_tracked_notebooks_on_main(name: str, reports: dic
 def test_stored_widgets_render(name: str, reports: dict[str, PageReport]) -> None:
     state = reports[name].state
     assert state["widgetsRendered"] == state["widgetViews"], (
-        f"{name}: {state['widgetViews'] - state['widgetsRendered']} of {state['widgetViews']} stored widget views did not render"
+        f"{name}: {state['widgetViews'] - state['widgetsRendered']} of {state['widgetViews']} "
+        "stored widget views did not render"
     )
 
 
 def test_some_page_renders_widgets(reports: dict[str, PageReport]) -> None:
     """The explorers (sliders plus the output area's stored figure) render somewhere in the book."""
     with_widgets = [r for r in reports.values() if r.state["widgetViews"]]
-    if not any((ROOT / f"{p}.ipynb").exists() and "widget-state" in (ROOT / f"{p}.ipynb").read_text(encoding="utf-8") for p in PAGES):
+    if not any(
+        (ROOT / f"{p}.ipynb").exists() and "widget-state" in (ROOT / f"{p}.ipynb").read_text(encoding="utf-8")
+        for p in PAGES
+    ):
         pytest.skip("no chapter stores widget state yet")
-    assert with_widgets and all(r.state["widgetImages"] > 0 for r in with_widgets), "an explorer rendered without its figure"
+    assert with_widgets and all(r.state["widgetImages"] > 0 for r in with_widgets), (
+        "an explorer rendered without its figure"
+    )
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_phone_width_is_usable(name: str, reports: dict[str, PageReport]) -> None:
     report = reports[name]
     phone, drawer = report.phone, report.drawer
-    assert phone["scrollWidth"] <= phone["width"] + 1, f"{name}: the page scrolls sideways at 390 px ({phone['scrollWidth']} px wide)"
+    assert phone["scrollWidth"] <= phone["width"] + 1, (
+        f"{name}: the page scrolls sideways at 390 px ({phone['scrollWidth']} px wide)"
+    )
     wide = [f for f in phone["figures"] if f["left"] < -1 or f["right"] > phone["width"] + 1]
     assert wide == [], f"{name}: figures wider than the screen: {[f['src'][-60:] for f in wide]}"
     assert drawer.get("toggle"), f"{name}: no visible navigation button at 390 px"
-    assert drawer["links"] >= len(PAGES) - 1 and drawer["inside"], f"{name}: the navigation drawer shows {drawer['links']} links (inside screen: {drawer['inside']})"
+    assert drawer["links"] >= len(PAGES) - 1 and drawer["inside"], (
+        f"{name}: the navigation drawer shows {drawer['links']} links (inside screen: {drawer['inside']})"
+    )
     assert drawer["closed"], f"{name}: the navigation drawer does not close with Escape"
 
 
 def test_nothing_needed_was_blocked(reports: dict[str, PageReport], traffic: Traffic) -> None:
     needed = [(page, kind, url) for page, kind, url in traffic.blocked if kind in BLOCKING_TYPES]
-    assert needed == [], f"external scripts/styles blocked (mirror them: CDN in tests/e2e/site_browser.py): {needed[:5]}"
+    assert needed == [], (
+        f"external scripts/styles blocked (mirror them: CDN in tests/e2e/site_browser.py): {needed[:5]}"
+    )
     assert any("/__cdn__/mathjax/" in url for url in traffic.served), "MathJax was never served from the local copy"
 
 
