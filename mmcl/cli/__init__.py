@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..model.trainer import TrainingDiverged
+from ..sweeps.runner import SweepError
 from . import sweep, synthetic, table1
 
 __all__ = ["main", "CliError"]
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.invocation = "python -m mmcl " + " ".join(shlex.quote(w) for w in words)  # recorded with the results
     try:
         COMMANDS[args.command][1](args)
-    except (ValueError, CliError, OSError, TrainingDiverged) as exc:
+    except (ValueError, CliError, OSError, TrainingDiverged, SweepError) as exc:
         sys.stderr.write(f"python -m mmcl {args.command}: error: {exc}\n")
         return 2
     except KeyboardInterrupt:

@@ -9,15 +9,23 @@ cell; a cell that diverges alone is recorded as ``diverged``.
 batch is done. Re-running the same command skips every cell already in the file (matched by :attr:`.grid.Cell.key`,
 a hash of mode, configuration, seeds and dtype), so an interrupted sweep resumes without losing or duplicating work.
 :func:`train_grid` trains a grid in memory, without a results file.
+
+Both train in this process by default. Given an ``executor`` (anything with ``submit`` returning futures: a Dask
+``distributed.Client``, see :mod:`.cluster`, or a :mod:`concurrent.futures` pool), each batch becomes one task
+(:func:`train_batch`, a pure function of the batch's cells, device and dtype) and the driver, still the only writer
+of the results file, appends a batch's cells as its future completes. The batches are formed exactly as in process.
+A batch whose future fails is reported by :class:`SweepError` after all the others are written.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +40,10 @@ from .results import FORMAT, ResultsFile, _row
 
 __all__ = [
     "SweepSummary",
+    "SweepError",
     "run_sweep",
     "train_grid",
+    "train_batch",
     "cell_record",
 ]
 
@@ -108,49 +118,149 @@ def _diverged_record(cell: Cell, error: str, header: int | None) -> dict[str, An
     }
 
 
-def _train_cells(
-    cells: Sequence[Cell], device: str, dtype: str, batch_runs: int, bar: Any, header: int | None
-) -> Iterator[tuple[Cell, dict[str, Any]]]:
-    """Train ``cells`` in batches of equal shape and yield each cell's record as soon as its batch is done.
+def _train_chunk(chunk: Sequence[Cell], device: str, dtype: str, bar: Any, header: int | None) -> Iterator[dict]:
+    """Train one batch (cells of equal shape) in one :func:`mmcl.train` call and yield each cell's record.
 
     A batch whose training diverges is retried cell by cell; a cell that diverges alone yields a ``diverged`` record.
     """
-    queue = _chunks(cells, batch_runs)
-    while queue:
-        chunk = queue.pop(0)
-        configs = [c.config for c in chunk for _ in c.seeds]
-        seeds = [s for c in chunk for s in c.seeds]
-        epochs = chunk[0].config.epochs
-        tick = len(seeds) / (epochs + 1)
-        t0, n0 = time.perf_counter(), bar.n
-        try:
-            run = train(
-                configs,
-                chunk[0].mode,
-                seeds,
-                device=device,
-                dtype=dtype,
-                eval_every=max(epochs, 1),
-                on_epoch=lambda _: bar.update(tick),
-            )
-        except TrainingDiverged as exc:
-            bar.n = n0
-            if len(chunk) > 1:  # find the culprit(s): retry cell by cell
-                queue[:0] = [[c] for c in chunk]
-                continue
-            bar.n = n0 + len(seeds)
-            bar.refresh()
-            yield chunk[0], _diverged_record(chunk[0], str(exc), header)
-            continue
-        in_dist = _in_distribution_accuracy(run)
-        seconds = time.perf_counter() - t0
+    configs = [c.config for c in chunk for _ in c.seeds]
+    seeds = [s for c in chunk for s in c.seeds]
+    epochs = chunk[0].config.epochs
+    tick = len(seeds) / (epochs + 1)
+    t0, n0 = time.perf_counter(), bar.n
+    try:
+        run = train(
+            configs,
+            chunk[0].mode,
+            seeds,
+            device=device,
+            dtype=dtype,
+            eval_every=max(epochs, 1),
+            on_epoch=lambda _: bar.update(tick),
+        )
+    except TrainingDiverged as exc:
+        bar.n = n0
+        if len(chunk) > 1:  # find the culprit(s): retry cell by cell
+            for cell in chunk:
+                yield from _train_chunk([cell], device, dtype, bar, header)
+            return
         bar.n = n0 + len(seeds)
         bar.refresh()
-        row = 0
-        for cell in chunk:
-            rows = slice(row, row + len(cell.seeds))
-            row += len(cell.seeds)
-            yield cell, cell_record(cell, run, rows, in_dist, header, seconds)
+        yield _diverged_record(chunk[0], str(exc), header)
+        return
+    in_dist = _in_distribution_accuracy(run)
+    seconds = time.perf_counter() - t0
+    bar.n = n0 + len(seeds)
+    bar.refresh()
+    row = 0
+    for cell in chunk:
+        rows = slice(row, row + len(cell.seeds))
+        row += len(cell.seeds)
+        yield cell_record(cell, run, rows, in_dist, header, seconds)
+
+
+def train_batch(cells: Sequence[Cell], device: str, dtype: str) -> list[dict[str, Any]]:
+    """The records of one batch, as a task for an executor: a pure function of its cells, device and dtype.
+
+    ``cells`` is one batch as the driver forms it (equal shapes, at most ``batch_runs`` runs); the records are those
+    an in-process sweep writes, with ``"header": None`` (the driver fills in its header). Runs in a worker process.
+    """
+    return list(_train_chunk(cells, device, dtype, tqdm(total=0, disable=True), None))
+
+
+class SweepError(RuntimeError):
+    """Some batches of a distributed sweep failed; the cells of every other batch are in the results file.
+
+    ``failures`` lists, per failed batch, the keys of its cells and the exception its future raised."""
+
+    def __init__(self, message: str, failures: list[tuple[list[str], BaseException]]) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
+def _as_completed(futures: Sequence[Any]) -> Iterator[Any]:
+    """``futures`` in completion order: :func:`concurrent.futures.as_completed` for the standard library's futures,
+    :func:`distributed.as_completed` for Dask's, else in submission order."""
+    if not futures:
+        return
+    if all(isinstance(f, concurrent.futures.Future) for f in futures):
+        yield from concurrent.futures.as_completed(futures)
+    elif type(futures[0]).__module__.split(".")[0] == "distributed":
+        from distributed import as_completed
+
+        yield from as_completed(futures)
+    else:
+        yield from futures
+
+
+def _one_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: " + " ".join(str(exc).split())
+
+
+def _describe(chunk: Sequence[Cell]) -> str:
+    runs = sum(len(c.seeds) for c in chunk)
+    return f"a {chunk[0].mode} batch of {len(chunk)} cell(s), {runs} run(s), first cell {chunk[0].key}"
+
+
+def _train_distributed(
+    cells: Sequence[Cell], device: str, dtype: str, batch_runs: int, bar: Any, header: int | None, executor: Any
+) -> Iterator[dict[str, Any]]:
+    """Submit each batch of ``cells`` to ``executor`` (:func:`train_batch`) and yield its records as it completes.
+
+    A batch whose future raises (its task failed, or Dask gave up on it after its workers died) does not stop the
+    others; once they are done a :class:`SweepError` names the failed ones.
+    """
+    chunks = _chunks(cells, batch_runs)
+    futures = [executor.submit(train_batch, chunk, device, dtype) for chunk in chunks]
+    batch_of = {id(f): chunk for f, chunk in zip(futures, chunks)}
+    failures: list[tuple[list[str], BaseException]] = []
+    try:
+        for future in _as_completed(futures):
+            chunk = batch_of[id(future)]
+            try:
+                records = future.result()
+            except Exception as exc:  # a failed task: the other batches go on; the error is raised at the end
+                failures.append(([c.key for c in chunk], exc))
+                if not bar.disable:  # with the progress bar, say so at once (the error names them all at the end)
+                    tqdm.write(f"sweep: {_describe(chunk)} failed: {_one_line(exc)}", file=sys.stderr)
+                continue
+            bar.update(sum(len(c.seeds) for c in chunk))
+            for record in records:
+                yield {**record, "header": header}
+    finally:
+        for future in futures:  # interrupted: do not leave the cluster busy with batches nobody will write
+            if not future.done():
+                future.cancel()
+    if failures:
+        lost = sum(len(keys) for keys, _ in failures)
+        keys, first = failures[0]
+        raise SweepError(
+            f"{len(failures)} of {len(chunks)} batches failed ({lost} cell(s) not written), the first (cell "
+            f"{keys[0]}) with {_one_line(first)}; the other cells are saved: run the same command again "
+            "to train the missing ones",
+            failures,
+        )
+
+
+def _train_cells(
+    cells: Sequence[Cell], device: str, dtype: str, batch_runs: int, bar: Any, header: int | None, executor: Any
+) -> Iterator[dict[str, Any]]:
+    """Every record of ``cells``, trained in batches in this process or, with an ``executor``, by its workers."""
+    if executor is not None:
+        yield from _train_distributed(cells, device, dtype, batch_runs, bar, header, executor)
+        return
+    for chunk in _chunks(cells, batch_runs):
+        yield from _train_chunk(chunk, device, dtype, bar, header)
+
+
+def _check(batch_runs: int, executor: Any) -> None:
+    if isinstance(batch_runs, bool) or not isinstance(batch_runs, int) or batch_runs < 1:
+        raise ValueError(f"batch_runs must be an integer >= 1, got {batch_runs!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise ValueError(
+            "executor must be None (train in this process) or have a submit method like concurrent.futures.Executor "
+            f"or distributed.Client, got {type(executor).__name__}"
+        )
 
 
 def _progress(total: int, progress: bool) -> Any:
@@ -165,18 +275,17 @@ def _progress(total: int, progress: bool) -> Any:
 
 
 def train_grid(
-    grid: Grid, *, device: str = "auto", batch_runs: int = 64, progress: bool = False
+    grid: Grid, *, device: str = "auto", batch_runs: int = 64, progress: bool = False, executor: Any = None
 ) -> list[dict[str, Any]]:
-    """Train every cell of ``grid`` in memory (no results file) and return rows like :meth:`.SweepResults.table`."""
-    if isinstance(batch_runs, bool) or not isinstance(batch_runs, int) or batch_runs < 1:
-        raise ValueError(f"batch_runs must be an integer >= 1, got {batch_runs!r}")
+    """Train every cell of ``grid`` in memory (no results file) and return rows like :meth:`.SweepResults.table`.
+
+    ``executor``: as for :func:`run_sweep`."""
+    _check(batch_runs, executor)
     cells = grid.unique_cells()
     bar = _progress(sum(len(c.seeds) for c in cells), progress)
-    try:
-        records = {cell.key: record for cell, record in _train_cells(cells, device, grid.dtype, batch_runs, bar, None)}
-    finally:
-        bar.close()
-    return [_row(cell, records[cell.key]) for cell in grid.cells()]
+    with bar, closing(_train_cells(cells, device, grid.dtype, batch_runs, bar, None, executor)) as records:
+        by_key = {record["key"]: record for record in records}
+    return [_row(cell, by_key[cell.key]) for cell in grid.cells()]
 
 
 @dataclass
@@ -201,17 +310,24 @@ def run_sweep(
     progress: bool = False,
     command: str | None = None,
     on_cell: Callable[[dict[str, Any]], None] | None = None,
+    executor: Any = None,
 ) -> SweepSummary:
     """Train every cell of ``grid`` not yet in ``out`` and append one line per cell (see :mod:`.results`).
 
     ``batch_runs`` caps the runs per :func:`mmcl.train` call (a cell with more seeds is still trained whole).
     A batch whose training diverges is retried cell by cell; a cell that diverges alone is recorded with
     ``"status": "diverged"`` and the error, and counts as finished. ``on_cell`` is called after each line is on disk.
+
+    ``executor`` (default ``None``: train in this process) is anything with ``submit`` returning futures, such as a
+    :class:`concurrent.futures.ProcessPoolExecutor` or a Dask ``distributed.Client``: each batch is then one task
+    (:func:`train_batch`), and this process, the only writer of ``out``, appends a batch's cells as its future
+    completes. Batches are formed exactly as in process, so the results are the same (bit-identical on CPUs at the
+    same thread count). If batches fail, every other batch is still written and :class:`SweepError` is raised at the
+    end; running the sweep again trains exactly the missing cells.
     """
     from ..storage.records import provenance
 
-    if isinstance(batch_runs, bool) or not isinstance(batch_runs, int) or batch_runs < 1:
-        raise ValueError(f"batch_runs must be an integer >= 1, got {batch_runs!r}")
+    _check(batch_runs, executor)
     start = time.perf_counter()
     cells = grid.unique_cells()
     with ResultsFile(out) as results:
@@ -233,17 +349,15 @@ def run_sweep(
             }
         )
         bar = _progress(sum(len(c.seeds) for c in pending), progress)
-        try:
-            for cell, record in _train_cells(pending, device, grid.dtype, batch_runs, bar, header):
+        with bar, closing(_train_cells(pending, device, grid.dtype, batch_runs, bar, header, executor)) as records:
+            for record in records:
                 results.append(record)
                 if record["status"] == "ok":
                     summary.trained += 1
-                    summary.runs += len(cell.seeds)
+                    summary.runs += len(record["seeds"])
                 else:
                     summary.diverged += 1
                 if on_cell is not None:
                     on_cell(record)
-        finally:
-            bar.close()
     summary.seconds = time.perf_counter() - start
     return summary
