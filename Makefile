@@ -100,7 +100,7 @@ e2e: env
 	$(MAKE) e2e-assets || test "$$MMCL_E2E_REQUIRED" != 1
 	$(BIN)/pytest tests/e2e -q
 
-test: lint unit nbval book e2e
+test: lint unit nbval book pdf e2e
 
 student: env
 	$(BIN)/python -m tools.make_student
@@ -115,3 +115,23 @@ benchmark: env
 
 clean:
 	rm -rf _build
+
+# Grade a class: SUBMISSIONS holds one folder per student with their chapter notebooks (as in the student edition);
+# OUT is the CSV of points, the feedback files go to feedback/ next to it. GRADE_ARGS: more options of
+# `python -m mmcl grade` (--chapters 2 3, --timeout SECONDS, --jobs N); the instructor guide has the details.
+SUBMISSIONS ?= submissions
+OUT         ?= grades.csv
+GRADE_ARGS  ?=
+.PHONY: grade
+grade: env
+	$(BIN)/python -m mmcl grade $(SUBMISSIONS) --out $(OUT) $(GRADE_ARGS)
+
+# The book as one PDF, after make book: every page of the site in _toc.yml order, printed by headless Chromium
+# (/usr/bin/chromium or MMCL_CHROMIUM, through Playwright, with no network) with the print styles of _static/, and
+# merged by poppler's pdfunite (Debian: poppler-utils) into _build/pdf/mmcl-book.pdf, which is also copied into the
+# site (every page's download menu links it). Fails when a page would miss a figure, formula, table or code cell
+# (PDF_ARGS=--keep-going writes the PDF all the same). tests/e2e/test_pdf.py checks the result.
+.PHONY: pdf
+PDF_ARGS ?=
+pdf: env
+	$(BIN)/python -m tools.print_pdf $(PDF_ARGS)

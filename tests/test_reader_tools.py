@@ -1,5 +1,5 @@
-"""The tools behind the reader experience that need no browser: the page fixes (Sphinx), the local CDN copies and
-the browser test's URL helpers."""
+"""The tools behind the reader experience that need no browser: the page fixes (Sphinx), the local copies of the
+CDN scripts and the browser test's URL helpers."""
 
 from __future__ import annotations
 
@@ -102,31 +102,47 @@ def test_cdn_packages_are_pinned_exactly(tmp_path: Path) -> None:
     assert cdn_copies.fetch("mathjax", "3.2.2", tmp_path / "node_modules") is False  # present: nothing fetched
 
 
-def test_cdn_paths_map_to_local_copies_and_nothing_else() -> None:
+def test_only_the_site_and_local_schemes_count_as_local() -> None:
     helpers = _site_browser()
-    modules = helpers.MODULES
-    assert helpers.local_copy("/__cdn__/require.min.js") == modules / "requirejs" / "require.js"
-    if (modules / "mathjax").exists():
-        assert (
-            helpers.local_copy("/__cdn__/mathjax/es5/tex-mml-chtml.js?v=1")
-            == (modules / "mathjax" / "es5" / "tex-mml-chtml.js").resolve()
-        )
-    assert helpers.local_copy("/__cdn__/mathjax/../../../../etc/passwd") is None
-    assert helpers.local_copy("/__cdn__/fonts/x.woff") is None
-    assert helpers.local_copy("/book/02_problem_setting.html") is None
+    server = "http://127.0.0.1:8123"
+    for url in (f"{server}/book/02.html", f"{server}/_static/mathjax/es5/tex-mml-chtml.js", "data:image/png;base64,x"):
+        assert helpers.is_local(url, server), url
+    assert helpers.is_local("file:///site/index.html", None) and helpers.is_local("blob:null/1", None)
+    for url in (MATHJAX, REQUIRE, "http://127.0.0.1:8124/x.js", "http://127.0.0.1:81234/x", "https://example.org"):
+        assert not helpers.is_local(url, server), url
 
 
-def test_pages_are_served_with_local_cdn_urls_and_without_their_integrity() -> None:
+def test_requests_that_leave_the_site_are_aborted_and_logged() -> None:
     helpers = _site_browser()
-    html = (
-        f'<script integrity="sha256-x" src="{REQUIRE}"></script><script defer src="{MATHJAX}"></script>'
-        '<script integrity="sha256-y" src="https://example.org/other.js"></script>'
-        f'<script>require.config({{paths: {{"a": "{EMBED.rsplit("/", 1)[0]}"}}}});</script>'
+    server = "http://127.0.0.1:8123"
+
+    class Route:
+        def __init__(self, url: str, kind: str) -> None:
+            self.request = SimpleNamespace(url=url, resource_type=kind)
+            self.outcome = ""
+
+        def continue_(self) -> None:
+            self.outcome = "continued"
+
+        def abort(self, reason: str) -> None:
+            self.outcome = f"aborted ({reason})"
+
+    handlers = []
+    page = SimpleNamespace(route=lambda pattern, handler: handlers.append((pattern, handler)))
+    traffic = helpers.Traffic()
+    helpers.watch(page, server, traffic, "book/02")
+    ((pattern, handler),) = handlers
+    assert pattern == "**/*"
+    local = Route(f"{server}/_static/mathjax/es5/tex-mml-chtml.js?v=1", "script")
+    page_request, outside = Route(f"{server}/book/02.html", "document"), Route(MATHJAX, "script")
+    for route in (local, page_request, outside):
+        handler(route)
+    assert (local.outcome, page_request.outcome, outside.outcome) == (
+        "continued",
+        "continued",
+        "aborted (blockedbyclient)",
     )
-    out = helpers.localize(html)
-    assert '<script src="/__cdn__/require.min.js">' in out and 'src="/__cdn__/mathjax/es5/tex-mml-chtml.js"' in out
-    assert 'integrity="sha256-y" src="https://example.org/other.js"' in out
-    assert '"a": "/__cdn__/html-manager/dist"' in out
+    assert traffic.blocked == [("book/02", "script", MATHJAX)] and traffic.served == [local.request.url]
 
 
 @pytest.mark.parametrize(

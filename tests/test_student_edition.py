@@ -25,6 +25,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from mmcl.reader.exercises import ExerciseCheckFailed
 from tools.make_student import (
+    ANSWER,
     AUTOCHECK,
     SOLUTION,
     STUB,
@@ -38,7 +39,7 @@ matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
 TOC = ROOT / "_toc.yml"
-HELPFUL = ("expected", "should return", "choose one of")
+HELPFUL = ("expected", "not written yet", "choose one of")
 
 
 # --- running exercise cells -----------------------------------------------------------------------------------------
@@ -177,9 +178,11 @@ def test_student_notebook_removes_solutions_and_shows_stubs() -> None:
     assert SOLUTION_CODE not in text and "forty-two" not in text
     assert not any(SOLUTION in _tags(c) for c in student.cells)
     stub = next(c for c in student.cells if STUB in _tags(c))
-    assert _tags(stub) == {STUB, "raises-exception"}
+    assert _tags(stub) == {STUB, ANSWER, "raises-exception"}
+    assert stub.metadata["grading"] == {"exercise": "0.1"}, "the answer cell names its exercise, for the grader"
     check = next(c for c in student.cells if AUTOCHECK in _tags(c))
     assert _tags(check) == {AUTOCHECK, "raises-exception"}
+    assert "grading" not in check.metadata, "only the answer cell carries the exercise's id"
     assert all(c.outputs == [] and c.execution_count is None for c in student.cells if c.cell_type == "code")
     assert "widgets" not in student.metadata and student.metadata["mmcl"] == {"edition": "student"}
     assert _tags(student.cells[0]) == {"remove-cell"}, "tags of other cells are kept"

@@ -1,12 +1,13 @@
-"""Fetch local copies of the scripts the built pages load from CDNs, for the offline browser test (tests/e2e).
+"""Fetch local copies of the scripts that stock pages load from CDNs, for the site to serve itself (offline).
 
 Usage::
 
     python -m tools.cdn_copies            # into node_modules/ (ignored by git and by the book build)
 
-The pages load MathJax 3 and ``@jupyter-widgets/html-manager`` from jsdelivr and require.js from cdnjs. jsdelivr
-serves the files of the published npm package, so the test routes those URLs to the same files unpacked from the
-npm registry. The packages and exact versions are the ``devDependencies`` of ``package.json``. Each one is fetched
+Stock Jupyter Book pages load MathJax 3 and ``@jupyter-widgets/html-manager`` from jsdelivr and require.js from
+cdnjs. jsdelivr serves the files of the published npm package, so the same files unpacked from the npm registry can
+replace them: the book build (``tools/sphinx_offline_assets.py``) calls :func:`fetch` and copies them into the site's
+``_static/``. The packages and exact versions are the ``devDependencies`` of ``package.json``. Each one is fetched
 with ``npm pack`` and unpacked into ``node_modules/<name>/``, without its dependencies: the CDN bundles are
 self-contained, and ``npm install`` would add about 250 MB of build-time dependencies and a minute and a half.
 A package already unpacked at the right version is left alone.

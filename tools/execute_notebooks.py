@@ -16,18 +16,26 @@ notebook ran without error.
 A watchdog ends a notebook in which no cell completes for ``--stall`` seconds, or that runs past ``--wall`` seconds,
 names the notebook and the cell that hung, and retries it once in a fresh kernel; a second hang fails (exit status 1)
 and leaves the stored notebook as it was. Each notebook's wall time and peak memory are printed (and returned by
-:func:`execute` as a :class:`NotebookRun`).
+:func:`execute` as a :class:`NotebookRun`), and recorded in ``book/_execution_stats.json`` (:func:`record_stats`;
+``--stats`` names another file): one entry per notebook, with the date and the machine (CPU count and model, PyTorch
+and Python versions). Re-executing some notebooks replaces their entries and keeps the others. The site's page
+"Execution statistics" shows that file as a table (``tools/sphinx_execution_stats.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import hashlib
+import importlib.metadata
+import json
 import os
+import platform
 import signal
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +57,9 @@ CELL_TIMEOUT = 900
 STALL_TIMEOUT = 1200
 WALL_TIMEOUT = 3600
 WATCHDOG_POLL = 0.25
+STATS = ROOT / "book" / "_execution_stats.json"
+"""The committed record of each notebook's execution of record (:func:`record_stats`)."""
+STATS_SCHEMA = 1
 
 __all__ = [
     "NotebookHang",
@@ -58,6 +69,10 @@ __all__ = [
     "execute",
     "report",
     "normalise",
+    "machine",
+    "stats_entry",
+    "read_stats",
+    "record_stats",
     "main",
 ]
 
@@ -118,7 +133,7 @@ def normalise(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
 
 @dataclass(frozen=True)
 class NotebookRun:
-    """What one notebook's execution of record cost (later written to a committed file; here only returned)."""
+    """What one notebook's execution of record cost (recorded in the committed file ``STATS``)."""
 
     path: Path
     wall_s: float
@@ -129,6 +144,78 @@ class NotebookRun:
     None where neither is known."""
     attempts: int
     """1, or 2 when the first attempt hung and the watchdog retried it."""
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("model name") and ":" in line:
+                    return " ".join(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or None
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def machine() -> dict[str, object]:
+    """The machine that executes the notebooks: CPU count and model, and the versions of PyTorch and Python."""
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "torch": _version("torch"),
+        "python": platform.python_version(),
+    }
+
+
+def stats_entry(run: NotebookRun, date: str, machine: dict[str, object]) -> dict[str, object]:
+    """The record of one execution: wall time (s, 0.1 s), peak memory (MiB, whole; None if unknown), attempts, the
+    date (ISO, UTC) and the machine (:func:`machine`)."""
+    peak = None if run.peak_rss_mib is None else round(run.peak_rss_mib)
+    return {"wall_s": round(run.wall_s, 1), "peak_rss_mib": peak, "attempts": run.attempts, "date": date, **machine}
+
+
+def read_stats(path: Path = STATS) -> dict[str, dict[str, object]]:
+    """The entries of a statistics file, ``{notebook path relative to the repository: entry}`` (empty if the file
+    does not exist). Raises ValueError for a file that is not one."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("schema") != STATS_SCHEMA or not isinstance(data.get("notebooks"), dict):
+        raise ValueError(f"{path}: not an execution statistics file (schema {STATS_SCHEMA})")
+    return dict(data["notebooks"])
+
+
+def record_stats(
+    runs: Iterable[NotebookRun],
+    path: Path = STATS,
+    *,
+    date: str | None = None,
+    machine_info: dict[str, object] | None = None,
+    root: Path = ROOT,
+) -> dict[str, dict[str, object]]:
+    """Merge ``runs`` into the statistics file ``path`` and write it atomically; returns its entries.
+
+    Each run replaces the entry of its notebook (keyed by its path relative to ``root``, or its absolute path outside
+    ``root``); the entries of the other notebooks are kept, except those whose notebook no longer exists. ``date``
+    defaults to today's (UTC), ``machine_info`` to :func:`machine`."""
+    date = date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    machine_info = machine() if machine_info is None else machine_info
+    root = root.resolve()
+    entries = {key: entry for key, entry in read_stats(path).items() if (root / key).exists()}
+    for run in runs:
+        where = run.path.resolve()
+        key = where.relative_to(root).as_posix() if where.is_relative_to(root) else where.as_posix()
+        entries[key] = stats_entry(run, date, machine_info)
+    entries = dict(sorted(entries.items()))
+    write_text(path, json.dumps({"schema": STATS_SCHEMA, "notebooks": entries}, indent=2) + "\n")
+    return entries
 
 
 class NotebookHang(RuntimeError):
@@ -340,6 +427,12 @@ def main(argv: list[str] | None = None) -> int:
         default=WALL_TIMEOUT,
         help=f"watchdog: seconds one notebook may run in all (default {WALL_TIMEOUT})",
     )
+    parser.add_argument(
+        "--stats",
+        type=Path,
+        default=STATS,
+        help="the statistics file to update after each notebook (default: book/_execution_stats.json)",
+    )
     args = parser.parse_args(argv)
     paths = args.paths or toc_notebooks()
     missing = [p for p in paths if p.suffix != ".ipynb" or not p.exists()]
@@ -360,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
             print(exc, file=sys.stderr)
             return 1
         print(report(runs[-1]), flush=True)
-    print(f"{sum(r.wall_s for r in runs):7.1f} s  total ({len(runs)} notebook(s))")
+        record_stats(runs[-1:], args.stats)  # after each notebook: a later failure keeps what was measured
+    print(f"{sum(r.wall_s for r in runs):7.1f} s  total ({len(runs)} notebook(s)); statistics: {_shown(args.stats)}")
     return 0
 
 

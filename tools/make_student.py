@@ -17,8 +17,10 @@ The instructor notebooks in ``book/`` are the source of truth. Each exercise the
 The student edition drops every ``solution`` cell (the text is absent from the files, not hidden), removes the
 hiding tags from the stubs so that they show and run, tags stubs and auto-checks ``raises-exception`` (a stub raises
 ``NotImplementedError`` and its check fails with a helpful message until the student has answered, and "run all"
-goes on to the next exercise), clears every output and the stored widget state, and copies what is needed to run the
-notebooks (the ``mmcl`` package and the environment files) next to them.
+goes on to the next exercise), makes each stub the exercise's **answer cell** (tag ``answer``, metadata
+``"grading": {"exercise": "N.k"}``: what ``python -m mmcl grade`` takes from a submission), clears every output and
+the stored widget state, and copies what is needed to run the notebooks (the ``mmcl`` package and the environment
+files) next to them. The cell rules live in :mod:`mmcl.grading.catalog`.
 """
 
 from __future__ import annotations
@@ -26,83 +28,42 @@ from __future__ import annotations
 import argparse
 import copy
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from mmcl.grading.catalog import (
+    ANSWER,
+    AUTOCHECK,
+    GRADING,
+    SOLUTION,
+    STUB,
+    STUB_HIDING_TAGS,
+    Exercise,
+    exercise_id,
+    exercise_section,
+    exercises,
+)
+from mmcl.grading.catalog import tags as _tags
+
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTION, STUB, AUTOCHECK = "solution", "student-stub", "autocheck"
-STUB_HIDING_TAGS = ("remove-cell", "skip-execution", "nbval-skip")
 STUDENT_TAGS = ("raises-exception",)
+"""Tags the student edition adds to stubs and auto-checks (the stubs, its answer cells, are also tagged ``answer``)."""
 COPIED = ("mmcl", "results", "pyproject.toml", "requirements.lock", "environment.yml", "postBuild", "LICENSE")
 """What the student edition needs besides the notebooks (paths relative to the repository; missing ones skipped)."""
-EXERCISES_HEADING = "## Exercises"
 
-__all__ = ["Exercise", "exercises", "exercise_section", "student_notebook", "write_student_edition", "main"]
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """Cell indices of one coded exercise in an instructor notebook."""
-
-    solution: int
-    stub: int
-    autocheck: int
-
-
-def _tags(cell: nbformat.NotebookNode) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
-
-
-def exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Exercise]:
-    """The coded exercises of an instructor notebook, with a ``ValueError`` for any malformed one.
-
-    Rules: a code cell tagged ``solution`` is followed immediately by its stub (code, tagged ``student-stub`` and
-    every hiding tag) and then by its auto-check (code, tagged ``autocheck``); a stub or auto-check never stands
-    alone; a markdown cell that contains a ``{solution}`` directive is tagged ``solution``.
-    """
-    found: list[Exercise] = []
-    used: set[int] = set()
-    cells = nb.cells
-    for index, cell in enumerate(cells):
-        tags = _tags(cell)
-        if cell.cell_type == "markdown" and "{solution}" in cell.source and SOLUTION not in tags:
-            raise ValueError(
-                f"{name}: markdown cell {index} holds a {{solution}} directive but is not tagged '{SOLUTION}'"
-            )
-        if SOLUTION not in tags or cell.cell_type != "code":
-            continue
-        if index + 2 >= len(cells):
-            raise ValueError(f"{name}: solution cell {index} must be followed by a stub cell and an auto-check cell")
-        stub, check = cells[index + 1], cells[index + 2]
-        if stub.cell_type != "code" or STUB not in _tags(stub):
-            raise ValueError(
-                f"{name}: cell {index + 1} after solution cell {index} must be a code cell tagged '{STUB}'"
-            )
-        missing = [t for t in STUB_HIDING_TAGS if t not in _tags(stub)]
-        if missing:
-            raise ValueError(
-                f"{name}: stub cell {index + 1} must also be tagged {missing} (hidden and never executed in the book)"
-            )
-        if check.cell_type != "code" or AUTOCHECK not in _tags(check):
-            raise ValueError(
-                f"{name}: cell {index + 2} after stub cell {index + 1} must be a code cell tagged '{AUTOCHECK}'"
-            )
-        found.append(Exercise(index, index + 1, index + 2))
-        used.update((index + 1, index + 2))
-    for index, cell in enumerate(cells):
-        if (_tags(cell) & {STUB, AUTOCHECK}) and index not in used:
-            raise ValueError(f"{name}: cell {index} is a stub or auto-check without a solution cell right before it")
-    return found
-
-
-def exercise_section(nb: nbformat.NotebookNode) -> list[int]:
-    """Indices of the cells from the ``## Exercises`` heading to the end (empty when the notebook has none)."""
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and cell.source.lstrip().startswith(EXERCISES_HEADING):
-            return list(range(index, len(nb.cells)))
-    return []
+__all__ = [
+    "SOLUTION",
+    "STUB",
+    "AUTOCHECK",
+    "ANSWER",
+    "Exercise",
+    "exercises",
+    "exercise_section",
+    "student_notebook",
+    "write_student_edition",
+    "main",
+]
 
 
 BOOK_SLUG = "mmcl-book/mmcl-book"
@@ -118,8 +79,10 @@ def student_notebook(
     """The student version of one instructor notebook (the input is not modified). ``repository`` (``owner/name`` on
     GitHub), if given, replaces the book's repository in the Colab cell and in the Binder and Colab links, so that
     they open the student edition."""
-    exercises(nb, name)  # validate first
+    found = exercises(nb, name)  # validate first
     out = copy.deepcopy(nb)
+    for exercise in found:  # the stub becomes the answer cell of its exercise
+        out.cells[exercise.stub].metadata[GRADING] = {"exercise": exercise_id(nb.cells[exercise.autocheck], name)}
     kept = []
     for cell in out.cells:
         tags = _tags(cell)
@@ -129,7 +92,9 @@ def student_notebook(
             for prefix in REPOSITORY_PREFIXES:
                 cell.source = cell.source.replace(prefix + BOOK_SLUG, prefix + repository)
         if STUB in tags or AUTOCHECK in tags:
-            tags = (tags - set(STUB_HIDING_TAGS)) | set(STUDENT_TAGS)
+            tags = (tags - set(STUB_HIDING_TAGS)) | set(STUDENT_TAGS) | ({ANSWER} if STUB in tags else set())
+        if AUTOCHECK in tags:
+            cell.metadata.pop(GRADING, None)  # the exercise's id marks its answer cell only; points stay with the book
         if tags:
             cell.metadata["tags"] = sorted(tags)
         else:
@@ -161,6 +126,12 @@ jupyter lab book/
 With conda (or on Binder): `conda env create -f environment.yml`, then the commands of `postBuild` (the locked
 environment of `requirements.lock`, with CPU PyTorch).
 Run each chapter from the top: the exercises use the imports of the chapter's first cells.
+
+If your exercises are graded (`python -m mmcl grade`): only the answer cells count, the cells tagged `answer` that
+first raised `NotImplementedError`. Keep them (do not delete or split them), and put everything an answer needs
+into its own cell: each one is run on its own after the chapter's first cells, followed by your instructor's copy of
+the check (the check cells of your notebook are not used). An answer that calls the implementation in `mmcl` that
+the check compares against scores 0.
 """
 
 

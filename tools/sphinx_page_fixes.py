@@ -1,9 +1,10 @@
 """A tiny Sphinx extension: fixes for what the end-to-end browser test found wrong on the stock Jupyter Book 1 pages.
 
 1. **Widget fonts.** html-manager's bundle locates its own files (the Font Awesome fonts of its CSS) from the
-   require.js URL of the module ``@jupyter-widgets/html-manager/dist/embed-amd``. Loaded by a plain script tag from
-   the CDN, that URL resolved against the *page*, so every widget page asked the book's server for six font files
-   and got 404s. A ``require.config`` right after require.js maps the module to the CDN folder it is loaded from.
+   require.js URL of the module ``@jupyter-widgets/html-manager/dist/embed-amd``. Loaded by a plain script tag, that
+   URL resolved against the *page*, so every widget page asked the book's server for six font files and got 404s.
+   A ``require.config`` right after require.js maps the module to the folder it is loaded from (the site's
+   ``_static/`` copy, ``tools/sphinx_offline_assets.py``, as a path relative to the page; or a CDN).
 2. **Widget labels and MathJax 3.** ``@jupyter-widgets/html-manager@1.0.6``, which renders the stored widget state
    of a page, typesets every widget label with the MathJax 2 API (``MathJax.Hub.Queue``). The book loads MathJax 3,
    which has no ``Hub``, so each label raised ``Cannot read properties of undefined (reading 'Queue')``. On pages
@@ -69,9 +70,12 @@ def _name(script: Any) -> str:
 MANAGER = "@jupyter-widgets/html-manager/dist"
 
 
-def require_config(embed_url: str) -> str:
-    """The inline script that maps html-manager's AMD modules to the folder of ``embed_url``."""
-    folder = embed_url.rsplit("/", 1)[0]
+def require_config(embed_url: str, pathto: Any = None) -> str:
+    """The inline script that maps html-manager's AMD modules to the folder of ``embed_url``: a URL, or a path of
+    the site that ``pathto`` (the page context's) makes relative to the page, as require.js resolves it."""
+    folder = embed_url.split("?", 1)[0].rsplit("/", 1)[0]
+    if "://" not in folder and not folder.startswith("/") and pathto is not None:
+        folder = pathto(folder, 1)
     return f'require.config({{paths: {{"{MANAGER}": "{folder}"}}}});'
 
 
@@ -85,7 +89,9 @@ def add_widget_fixes(app: Any, pagename: str, templatename: str, context: dict, 
         return
     loader = next((i for i, n in enumerate(names) if n.rsplit("/", 1)[-1].startswith("require")), None)
     if loader is not None:
-        app.add_js_file(None, body=require_config(embed), priority=getattr(scripts[loader], "priority", 500))
+        app.add_js_file(
+            None, body=require_config(embed, context.get("pathto")), priority=getattr(scripts[loader], "priority", 500)
+        )
         scripts.insert(loader + 1, scripts.pop())  # right after require.js, before the widget manager
     if any("mathjax" in n.lower() for n in names):
         app.add_js_file(SHIM, defer="defer", priority=501)

@@ -5,7 +5,8 @@ Commands:
 * ``synthetic`` — train single- and/or multi-modal runs on the synthetic task and write a JSON record;
 * ``figure1`` — reproduce the paper's Figure 1 (PNG + JSON);
 * ``sweep`` — train a grid of configurations × seeds × modes, batched and resumable (JSON lines);
-* ``table1`` — reproduce the paper's Table 1 on ColoredMNIST (JSON + Markdown).
+* ``table1`` — reproduce the paper's Table 1 on ColoredMNIST (JSON + Markdown);
+* ``grade`` — grade a class's submitted notebooks against the instructor's checks (CSV + feedback files).
 
 Every error is reported as one line on stderr with exit status 2.
 """
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 from ..model.trainer import TrainingDiverged
 from ..sweeps.runner import SweepError
-from . import sweep, synthetic, table1
+from . import grade, sweep, synthetic, table1
 
 __all__ = ["main", "CliError"]
 
@@ -41,6 +42,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[a
         "train a grid of configurations, batched and resumable",
     ),
     "table1": (table1.add_table1_arguments, table1.run_table1, "reproduce Table 1 on ColoredMNIST (JSON + Markdown)"),
+    "grade": (grade.add_grade_arguments, grade.run_grade, "grade a class's notebooks (CSV + feedback files)"),
 }
 
 

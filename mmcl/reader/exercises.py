@@ -4,8 +4,9 @@ Every exercise in a chapter has three cells: the reference solution (tag ``solut
 ``student-stub``; it leaves the answer as ``...`` or a function that raises ``NotImplementedError``) and an
 auto-check cell (tag ``autocheck``) that calls one of the functions below. A check prints one line when the answer
 is right and otherwise raises :class:`ExerciseCheckFailed` whose message names the exercise, the variable, the
-expected value (or the reference result on a test input) and what was got. The expected values are always computed
-by ``mmcl`` in the check cell, never typed by hand.
+expected value (or the reference result on a test input) and what was got. While an answer is still missing (``...``
+or a stub that raises ``NotImplementedError``) the message says how to answer and what kind of value is expected,
+never the value itself. The expected values are always computed by ``mmcl`` in the check cell, never typed by hand.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ def _show_dataclass(value: Any) -> str:
     return f"{type(value).__name__}({', '.join(changed)})" + ("" if changed else " (all defaults)")
 
 
+def _kind(value: Any) -> str:
+    """What kind of answer is expected, without its value: "a number" or "an array of shape (2, 3)"."""
+    array = _as_array(value)
+    if array is None or array.ndim == 0:
+        return "a number"
+    return f"an array of shape {tuple(array.shape)}"
+
+
 def _fail(exercise: str, text: str, hint: str) -> ExerciseCheckFailed:
     message = f"Exercise {exercise}: {text}"
     if hint:
@@ -122,7 +131,7 @@ def check_value(
         raise _fail(
             exercise,
             f"`{name}` has no answer yet (it is {_show(got) if got is Ellipsis else 'None'}); "
-            f"expected {_show(expected)}. Write your solution in the cell above and run it.",
+            f"expected {_kind(expected)}. Write your solution in the cell above and run it.",
             hint,
         )
     reason = _compare(got, expected, rtol, atol)
@@ -173,8 +182,9 @@ def check_function(
         except NotImplementedError:
             raise _fail(
                 exercise,
-                f"`{name}` is not written yet (it raises NotImplementedError); for example "
-                f"{_call_text(name, args)} should return {_show(expected)}.",
+                f"`{name}` is not written yet (it raises NotImplementedError): replace the `raise` line in the cell "
+                f"above by your code and run both cells again. The check calls it as, for example, "
+                f"{_call_text(name, args)} and compares the result with the reference.",
                 hint,
             ) from None
         except Exception as exc:  # the student's code failed: say how, on which input

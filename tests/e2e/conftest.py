@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from site_browser import CDN, CHROMIUM, LAUNCH_FLAGS, ROOT, SITE, SiteHandler, Traffic, unavailable
+from site_browser import CHROMIUM, LAUNCH_FLAGS, SITE, SiteHandler, Traffic, unavailable
 
 
 @pytest.fixture(scope="session")
@@ -43,9 +43,6 @@ def browser() -> Callable[[], AbstractContextManager[object]]:
         unavailable("the Python package `playwright` is not installed (pip install -e '.[e2e]')")
     if not CHROMIUM.exists():
         unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; or set MMCL_CHROMIUM)")
-    missing = [str(path.relative_to(ROOT)) for _, path in CDN.values() if not path.exists()]
-    if missing:
-        unavailable(f"no local CDN copies ({', '.join(missing)}): run `make e2e-assets` (needs npm)")
 
     @contextlib.contextmanager
     def launch() -> Iterator[object]:

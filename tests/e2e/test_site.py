@@ -1,14 +1,19 @@
 """End-to-end test of the built site in headless Chromium (run after ``make book``; ``make e2e``).
 
 Every page of ``_toc.yml`` is loaded once at a desktop width (1280 px) and then narrowed to a phone width (390 px;
-the theme's layout follows the width through CSS media queries). Checked: the page
-loads; every formula is typeset by MathJax without an error; every image loads; the Binder and Colab links point at
-this repository's ``main`` branch and at notebooks that git tracks (a chapter's launch buttons at its own notebook);
-stored widget state renders as widgets; the browser console shows no error and no uncaught exception (there is no
-allow-list: the errors of the stock pages are fixed by ``tools/sphinx_dedupe.py`` and ``tools/sphinx_page_fixes.py``);
-no external request other than the mirrored CDN scripts is needed. At 390 px the page does not scroll sideways,
-figures fit the screen and the navigation drawer opens and shows the chapters. Full-page screenshots of each page
-at both widths go to ``_build/screenshots/`` for inspection, with a list of the blocked external requests.
+the theme's layout follows the width through CSS media queries). The browser has no network: every request that
+leaves the site is aborted (``site_browser.watch``), so the site must serve MathJax, require.js and the widget
+manager itself (``tools/sphinx_offline_assets.py``). Checked: the page loads; every formula is typeset by MathJax
+(an ``mjx-container``, no ``mjx-merror``, no undefined macro, no empty formula, no TeX left as text) with the book's
+macros; every image loads; the Binder and Colab links point at this repository's ``main`` branch and at notebooks
+that git tracks (a chapter's launch buttons at its own notebook); stored widget state renders as widgets; the
+browser console shows no error and no uncaught exception (there is no allow-list: the errors of the stock pages are
+fixed by ``tools/sphinx_dedupe.py`` and ``tools/sphinx_page_fixes.py``); no request needed to leave the site, and
+the scripts came from its ``_static/``. At 390 px the page does not scroll sideways, figures fit the screen and the
+navigation drawer opens and shows the chapters. The site also works opened from files (``file://``, as after
+downloading it), and in dark mode every figure sits on a light card (``_static/mmcl-dark.css``). Full-page
+screenshots of each page at both widths, and of two pages in dark mode, go to ``_build/screenshots/`` for
+inspection, with a list of the blocked requests.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 
 import pytest
 import yaml
-from site_browser import ROOT, SCREENSHOTS, Traffic, launch_target, toc_pages, watch
+from site_browser import ASSETS, ROOT, SCREENSHOTS, Traffic, launch_target, toc_pages, watch
 
 pytestmark = pytest.mark.e2e
 
@@ -34,13 +39,25 @@ PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 60_000
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Browsers loading pages in parallel: two on a two-core machine (the test takes about half as long)."""
-BLOCKING_TYPES = {"script", "stylesheet", "document"}
-"""A blocked external request of these types would mean the page depends on something the test does not mirror."""
+DARK_PAGES = ("book/02_problem_setting", "book/09_synthetic_experiments")
+"""Pages shown in dark mode (figures and a widget explorer each)."""
 
-PAGE_STATE = """async () => {
+PAGE_STATE = r"""async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  const mj = window.MathJax;
   const math = Array.from(document.querySelectorAll('.math'));
   const views = Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'));
+  const items = mj && mj.startup && mj.startup.document && mj.startup.toMML ? Array.from(mj.startup.document.math) : [];
+  const article = document.querySelector('article.bd-article') || document.body;
+  const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, .output';
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {
+    acceptNode: n => n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+  });
+  const rawTex = [];
+  while (walker.nextNode()) {
+    const text = walker.currentNode.textContent;
+    if (/\$\$|\\\(|\\\[|\\begin\{|\\[A-Za-z]+\{/.test(text)) { rawTex.push(text.trim().slice(0, 80)); }
+  }
   return {
     title: document.title,
     article: !!document.querySelector('article.bd-article'),
@@ -48,6 +65,13 @@ PAGE_STATE = """async () => {
     mathTypeset: math.filter(m => m.querySelector('mjx-container')).length,
     mathErrors: Array.from(document.querySelectorAll('mjx-merror'))
       .map(e => e.getAttribute('data-mjx-error') || e.textContent),
+    undefinedMacros: items.map(m => mj.startup.toMML(m.root))
+      .filter(mml => /<merror|mathcolor="red"/.test(mml)).map(mml => mml.slice(0, 160)),
+    rawTex,
+    emptyMath: items.filter(m => !m.math.trim()).length,
+    mathjax: mj && mj.version ? mj.version : null,
+    macros: mj && mj.config && mj.config.tex && mj.config.tex.macros ? Object.keys(mj.config.tex.macros) : [],
+    scripts: Array.from(document.scripts).map(s => s.src).filter(src => src),
     images: Array.from(document.images).map(i => ({src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0})),
     widgetViews: views.length,
     widgetsRendered: views.filter(v => v.parentElement.querySelector('.widget-subarea .jupyter-widgets')).length,
@@ -223,6 +247,30 @@ def test_math_renders(name: str, reports: dict[str, PageReport]) -> None:
     assert state["mathTypeset"] == state["math"], (
         f"{name}: {state['math'] - state['mathTypeset']} of {state['math']} formulas not typeset"
     )
+    assert state["undefinedMacros"] == [], f"{name}: formulas with an undefined macro: {state['undefinedMacros'][:3]}"
+    assert state["rawTex"] == [], f"{name}: TeX left as text: {state['rawTex'][:5]}"
+    assert state["emptyMath"] == 0, f"{name}: {state['emptyMath']} empty formulas (two $$ lines in a row in its TeX?)"
+    if state["math"]:
+        assert state["mathjax"], f"{name}: has formulas but MathJax did not load"
+        missing = sorted(set(_macros()) - set(state["macros"]))
+        assert missing == [], f"{name}: MathJax runs without the book's macros {missing}"
+
+
+def _macros() -> list[str]:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return list(config["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"])
+
+
+def test_the_book_has_math(reports: dict[str, PageReport]) -> None:
+    """Most chapters have formulas: a page list where none has any would make test_math_renders vacuous."""
+    with_math = [name for name, report in reports.items() if report.state["mathTypeset"]]
+    assert len(with_math) >= len(PAGES) // 2, f"only {with_math} show typeset formulas"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_scripts_come_from_the_site(name: str, reports: dict[str, PageReport], server: str) -> None:
+    foreign = [src for src in reports[name].state["scripts"] if not src.startswith(server + "/")]
+    assert foreign == [], f"{name}: scripts loaded from outside the site: {foreign}"
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -292,12 +340,12 @@ def test_phone_width_is_usable(name: str, reports: dict[str, PageReport]) -> Non
     assert drawer["closed"], f"{name}: the navigation drawer does not close with Escape"
 
 
-def test_nothing_needed_was_blocked(reports: dict[str, PageReport], traffic: Traffic) -> None:
-    needed = [(page, kind, url) for page, kind, url in traffic.blocked if kind in BLOCKING_TYPES]
-    assert needed == [], (
-        f"external scripts/styles blocked (mirror them: CDN in tests/e2e/site_browser.py): {needed[:5]}"
-    )
-    assert any("/__cdn__/mathjax/" in url for url in traffic.served), "MathJax was never served from the local copy"
+def test_nothing_left_the_site(reports: dict[str, PageReport], traffic: Traffic) -> None:
+    """Every request that left the site was aborted: none may have been made, and the scripts came from _static/."""
+    assert traffic.blocked == [], f"requests that left the site (it must serve them itself): {traffic.blocked[:5]}"
+    for what, path in ASSETS.items():
+        folder = path.rsplit("/", 1)[0]
+        assert any(folder in url for url in traffic.served), f"{what} was never served from the site's {folder}/"
 
 
 def test_screenshots_written(reports: dict[str, PageReport]) -> None:
@@ -305,3 +353,118 @@ def test_screenshots_written(reports: dict[str, PageReport]) -> None:
         for width in ("desktop", "phone"):
             shot = SCREENSHOTS / width / _shot_name(name)
             assert shot.exists() and shot.stat().st_size > 10_000, f"missing or empty screenshot {shot}"
+
+
+def _fresh_page(browser: Any, server: str | None, traffic: Traffic, name: str) -> tuple[Any, list[str]]:
+    """A page in a new context of ``browser`` (a launched Chromium), its requests watched; returns it and the list
+    its console errors and uncaught exceptions go to."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(f"{m.text} [{m.location.get('url', '')}]"))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    watch(page, server, traffic, name)
+    return page, errors
+
+
+FONTS = """async () => { await document.fonts.ready;
+  return Array.from(document.fonts).filter(f => f.status === 'error').map(f => f.family); }"""
+
+
+def _widget_page() -> str:
+    """The first page whose notebook stores widget state."""
+    for name in PAGES:
+        notebook = ROOT / f"{name}.ipynb"
+        if notebook.exists() and "widget-state" in notebook.read_text(encoding="utf-8"):
+            return name
+    pytest.skip("no chapter stores widget state yet")
+
+
+def test_site_works_opened_from_files(browser: Any, site: Path) -> None:
+    """``_build/html/index.html`` opened from disk with no network (a downloaded copy of the site): the first chapter
+    typesets its formulas, a widget page renders its widgets, and every font (MathJax's included) loads."""
+    traffic = Traffic()
+    with browser() as chromium:
+        for start, name in (("index", PAGES[0]), (_widget_page(), _widget_page())):
+            page, errors = _fresh_page(chromium, None, traffic, name)
+            page.goto((site / f"{start}.html").as_uri(), wait_until="load")
+            page.wait_for_url(f"**/{name}.html")
+            page.wait_for_load_state("load")
+            page.evaluate("async () => { if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; } }")
+            page.wait_for_function(WIDGETS_RENDERED, timeout=TIMEOUT_MS)
+            state = page.evaluate(PAGE_STATE)
+            failed_fonts = page.evaluate(FONTS)
+            page.context.close()
+            assert state["math"] and state["mathTypeset"] == state["math"] and not state["mathErrors"], (
+                f"{name} from file://: {state['mathTypeset']} of {state['math']} formulas typeset, "
+                f"errors {state['mathErrors']}"
+            )
+            assert state["widgetsRendered"] == state["widgetViews"], f"{name} from file://: widgets did not render"
+            assert failed_fonts == [], f"{name} from file://: fonts that did not load: {failed_fonts}"
+            assert errors == [], f"{name} from file://: console errors {errors}"
+    assert traffic.blocked == [], f"requests that left the site from file://: {traffic.blocked[:5]}"
+
+
+DARK = """() => new Promise(done => {
+  document.documentElement.dataset.mode = 'dark';
+  document.documentElement.dataset.theme = 'dark';
+  requestAnimationFrame(() => requestAnimationFrame(done));
+})"""
+
+DARK_STATE = r"""() => {
+  const luminance = color => {
+    const m = color.match(/[\d.]+/g) || [];
+    const alpha = m.length > 3 ? Number(m[3]) : 1;
+    return m.length < 3 || alpha < 0.99 ? null : (0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]) / 255;
+  };
+  const look = e => { const s = getComputedStyle(e); return {
+    background: luminance(s.backgroundColor), text: luminance(s.color),
+    radius: parseFloat(s.borderTopLeftRadius), padding: parseFloat(s.paddingTop)}; };
+  const figures = Array.from(document.querySelectorAll('article.bd-article img'))
+    .filter(i => i.closest('.cell_output, figure'));
+  return {
+    theme: document.documentElement.dataset.theme,
+    page: luminance(getComputedStyle(document.body).backgroundColor),
+    figures: figures.map(i => Object.assign({src: (i.currentSrc || i.src).slice(-50)}, look(i))),
+    widgets: Array.from(document.querySelectorAll('.cell_output .widget-subarea'))
+      .slice(0, 1).map(look),
+  };
+}"""
+
+
+def test_dark_mode_figures_sit_on_light_cards(browser: Any, server: str) -> None:
+    """Dark mode (``data-theme="dark"``) on two chapters: the page turns dark, every figure image sits on a light
+    rounded card (``_static/mmcl-dark.css``) and the widget explorers keep dark text on a light panel. Screenshots:
+    ``_build/screenshots/dark/``."""
+    folder = SCREENSHOTS / "dark"
+    folder.mkdir(parents=True, exist_ok=True)
+    traffic = Traffic()
+    problems = []
+    with browser() as chromium:
+        for name in [p for p in DARK_PAGES if p in PAGES]:
+            page, errors = _fresh_page(chromium, server, traffic, name)
+            page.goto(f"{server}/{name}.html", wait_until="load")
+            page.evaluate("async () => { if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; } }")
+            page.wait_for_function(WIDGETS_RENDERED, timeout=TIMEOUT_MS)
+            page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+            page.evaluate(DARK)
+            state = page.evaluate(DARK_STATE)
+            page.screenshot(path=str(folder / _shot_name(name)), full_page=True)
+            page.context.close()
+            assert state["theme"] == "dark" and state["page"] is not None and state["page"] < 0.3, (
+                f"{name}: the page did not turn dark ({state['page']})"
+            )
+            assert state["figures"], f"{name}: no figure to check"
+            for figure in state["figures"]:
+                card = figure["background"] is not None and figure["background"] > 0.9
+                if not (card and figure["radius"] >= 4 and figure["padding"] >= 4):
+                    problems.append(f"{name}: {figure}")
+            for panel in state["widgets"]:
+                if not (panel["background"] or 0) > 0.85 or panel["text"] is None or panel["text"] > 0.3:
+                    problems.append(f"{name}: widget panel {panel}")
+    assert problems == [], f"in dark mode, figures or widget panels without a light card: {problems[:5]}"
+    assert traffic.blocked == []
+    for name in DARK_PAGES:
+        shot = folder / _shot_name(name)
+        assert shot.exists() and shot.stat().st_size > 10_000, f"missing or empty dark-mode screenshot {shot}"
