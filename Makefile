@@ -38,6 +38,9 @@ help:
 	@echo "make env        set up .venv from the lock (requirements.lock)"
 	@echo "make lock       regenerate requirements.lock from pyproject.toml (LOCK_ARGS=--upgrade: newest releases)"
 	@echo "make lint       ruff on the repository"
+	@echo "make grade      grade a class (SUBMISSIONS=folder OUT=grades.csv)"
+	@echo "make pdf        the book as one PDF (after make book)"
+	@echo "make otter      export a chapter to otter-grader and grade it with otter (installs .otter-venv)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,7 +74,7 @@ lint: env
 
 unit: export MPLBACKEND = Agg
 unit: env
-	$(BIN)/pytest tests -q --ignore=tests/e2e
+	$(BIN)/pytest tests -q --ignore=tests/e2e --deselect tests/test_otter.py::test_otter_grades_the_exported_assignment
 
 # Kernels inherit the environment, which is that of the execution of record (tools/execute_notebooks.py:
 # kernel_environment): one thread, CPU only even where a GPU is present, fixed hash seed, no MPLBACKEND so that
@@ -100,7 +103,7 @@ e2e: env
 	$(MAKE) e2e-assets || test "$$MMCL_E2E_REQUIRED" != 1
 	$(BIN)/pytest tests/e2e -q
 
-test: lint unit nbval book pdf e2e
+test: lint unit nbval book pdf e2e otter
 
 student: env
 	$(BIN)/python -m tools.make_student
@@ -135,3 +138,23 @@ grade: env
 PDF_ARGS ?=
 pdf: env
 	$(BIN)/python -m tools.print_pdf $(PDF_ARGS)
+
+# otter-grader (https://otter-grader.readthedocs.io) in a virtual environment of its own, .otter-venv, which also
+# sees the book's packages (a .pth line to .venv's site-packages) so that its `otter run` can execute chapters; then
+# the test that exports a chapter's exercises with tools/export_otter.py and grades it with otter itself. Needs the
+# package index the first time; skipped (with the reason) when it cannot be installed, unless MMCL_E2E_REQUIRED=1.
+OTTER_SPEC  ?= otter-grader==7.0.0
+OTTER_VENV  ?= .otter-venv
+.PHONY: otter otter-env
+$(OTTER_VENV)/bin/otter: | $(VENV)/.installed
+	rm -rf $(OTTER_VENV)
+	$(PYTHON) -m venv $(OTTER_VENV)
+	$(OTTER_VENV)/bin/pip install -q $(OTTER_SPEC)
+	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" \
+		> "$$($(OTTER_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/book_env.pth"
+
+otter-env: $(OTTER_VENV)/bin/otter
+
+otter: env
+	$(MAKE) otter-env || test "$$MMCL_E2E_REQUIRED" != 1
+	$(BIN)/pytest tests/test_otter.py -q

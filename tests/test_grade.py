@@ -53,13 +53,23 @@ CHEATS = {
 }
 
 
+def _lookup_table() -> str:
+    """Student E's answer to 3.1: the reference's results on the check's visible inputs, typed in as a table."""
+    from mmcl import FIGURE1 as c
+    from mmcl.theory import predictions
+
+    visible = [c, c.replace(tau=0.2), c.replace(sigma0=0.001, d=4000), c.replace(n=50, m=20, mu_tilde_norm=10.0)]
+    table = {repr(v): (predictions.t1_single(v), predictions.t1_multi(v)) for v in visible}
+    return f"_TABLE = {table!r}\n\ndef stage_one_lengths(config):\n    return _TABLE[repr(config)]\n"
+
+
 def _solutions(name: str) -> dict[str, str]:
     nb = nbformat.read(BOOK / name, as_version=4)
     return {exercise_id(nb.cells[e.autocheck]): nb.cells[e.solution].source for e in exercises(nb)}
 
 
 def _answer_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
-    return {c.metadata[GRADING]["exercise"]: c for c in nb.cells if "answer" in tags(c)}
+    return {c.metadata[GRADING]["exercise"]: c for c in nb.cells if "answer" in tags(c) and c.cell_type == "code"}
 
 
 def _check_cell(nb: nbformat.NotebookNode, ident: str) -> int:
@@ -71,6 +81,17 @@ def _submission(edition: Path, name: str, answers: dict[str, str]) -> nbformat.N
     for ident, cell in _answer_cells(nb).items():
         if ident in answers:
             cell.source = answers[ident]
+    return nb
+
+
+WRITTEN_ANSWER = "Same-label negatives share the signal activation of the positive."
+
+
+def _with_written_answer(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Student B also writes the answer to 2.4 in its markdown answer cell."""
+    for cell in nb.cells:
+        if "answer-written" in tags(cell) and cell.metadata[GRADING]["exercise"] == "2.4":
+            cell.source = cell.source.split("\n", 1)[0] + "\n\n" + WRITTEN_ANSWER
     return nb
 
 
@@ -107,9 +128,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (submissions / "A" / "book").mkdir(parents=True, exist_ok=True)
         shutil.copy(edition / "book" / name, submissions / "A" / "book" / name)  # as unzipped, in a subfolder
         notebooks = {
-            "B": _submission(edition, name, _solutions(name)),
+            "B": _with_written_answer(_submission(edition, name, _solutions(name))),
             "C": _forged(edition, name),
             "D": _submission(edition, name, {**_solutions(name), **CHEATS}),
+            "E": _submission(edition, name, {**_solutions(name), "3.1": _lookup_table()}),
         }
         for student, nb in notebooks.items():
             (submissions / student).mkdir(exist_ok=True)
@@ -137,7 +159,7 @@ def test_csv_has_one_column_per_exercise_and_a_total(graded: Path) -> None:
     header = (graded / "grades.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",") == ["student", *(f"ex_{i}" for i in IDS), "total"]
     rows = _rows(graded)
-    assert sorted(rows) == ["A", "B", "C", "D"]
+    assert sorted(rows) == ["A", "B", "C", "D", "E"]
     for row in rows.values():
         assert int(row["total"]) == sum(int(row[f"ex_{i}"]) for i in IDS)
 
@@ -157,7 +179,7 @@ def test_reference_solutions_score_full_marks(graded: Path) -> None:
     assert int(row["total"]) == sum(points.values())
     text = _feedback(graded, "B")
     assert f"**{sum(points.values())} of {sum(points.values())} points**" in text
-    assert "Exercise 3.2: correct (3 test inputs)." in text
+    assert "Exercise 3.2: correct (3 test inputs and 4 hidden ones)." in text
 
 
 def test_forged_output_and_edited_checks_score_nothing(graded: Path) -> None:
@@ -187,6 +209,41 @@ def test_calling_the_reference_scores_nothing_with_a_message(graded: Path) -> No
     ):
         assert f"your answer calls {used}" in text
     assert text.count("reference used") == len(CHEATS)
+
+
+def test_written_answers_reach_the_feedback(graded: Path) -> None:
+    feedback = _feedback(graded, "B")
+    assert f"  > {WRITTEN_ANSWER}" in feedback and "Written answers (graded by hand)" in feedback
+    assert "Written answers" not in _feedback(graded, "A")  # the unchanged edition has none
+
+
+def test_hidden_inputs_defeat_a_lookup_table(graded: Path) -> None:
+    """Student E types the reference's results on the check's visible inputs into a table: the book's own check
+    passes it (those are the only inputs it tries), the grader's hidden inputs, drawn at grading time, do not."""
+    rows, points = _rows(graded), _points()
+    assert rows["E"]["ex_3.1"] == "0", rows["E"]
+    assert all(rows["E"][f"ex_{i}"] == str(points[i]) for i in IDS if i != "3.1"), rows["E"]
+    assert "hidden test input" in _feedback(graded, "E")
+
+
+def test_hidden_cases_move_floats_only_and_skip_invalid_inputs() -> None:
+    import numpy as np
+
+    from mmcl import FIGURE1
+    from mmcl.reader.exercises import hidden_cases
+
+    def reference(config, k):
+        if config.tau > 0.11:
+            raise ValueError("outside the domain")
+        return config.tau * k
+
+    found = hidden_cases([(FIGURE1, 3)], reference, np.random.default_rng(0), count=6)
+    assert 0 < len(found) <= 6
+    for (config, k), expected in found:
+        assert k == 3 and config.d == FIGURE1.d and config.tau != FIGURE1.tau and config.tau <= 0.11
+        assert expected == config.tau * 3
+    with pytest.raises(ValueError, match="count"):
+        hidden_cases([(FIGURE1,)], reference, np.random.default_rng(0), count=-1)
 
 
 def test_time_limit_and_a_fresh_kernel_for_the_next_exercise(tmp_path: Path) -> None:

@@ -13,23 +13,15 @@ import nbformat
 import pytest
 import yaml
 
+from tools import repository
 from tools.execute_notebooks import toc_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 SKIP_TAGS = {"nbval-skip", "skip-execution"}
-COLAB_CELL = [
-    "# Colab has neither mmcl nor the recorded results: fetch the book and install mmcl",
-    "# (does nothing elsewhere).",
-    "import sys",
-    "",
-    'if "google.colab" in sys.modules:',
-    "    !test -d /content/mmcl-book || git clone -q --depth 1 \\",
-    "        https://github.com/mmcl-book/mmcl-book /content/mmcl-book",
-    "    %pip install -q /content/mmcl-book",
-    "    %cd /content/mmcl-book/book",
-]
+COLAB_CELL = repository.colab_cell(repository.read()).splitlines()
+"""Every chapter's first cell, derived from _config.yml (tools/repository.py)."""
 # Things a stored output must never show: local paths and the machine's devices.
 FORBIDDEN = re.compile(
     r"(/home/|/root/|/work/|/Users/|/tmp/|[A-Z]:\\\\|site-packages|\.venv"

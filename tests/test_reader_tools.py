@@ -163,3 +163,22 @@ def test_requests_that_leave_the_site_are_aborted_and_logged() -> None:
 )
 def test_launch_links_are_parsed(href: str, target: tuple | None) -> None:
     assert _site_browser().launch_target(href) == target
+
+
+def test_execution_record_reads_the_committed_statistics(tmp_path: Path) -> None:
+    from mmcl.reader.notebook import execution_record
+
+    root = Path(__file__).resolve().parent.parent
+    record = execution_record(root / "book" / "_execution_stats.json")
+    recorded = json.loads((root / "book" / "_execution_stats.json").read_text(encoding="utf-8"))["notebooks"]
+    assert len(record.chapters) == len(recorded)
+    assert record.total_s == pytest.approx(sum(e["wall_s"] for e in recorded.values()))
+    assert record.slowest[1] == max(e["wall_s"] for e in recorded.values())
+    assert "min in all" in str(record)
+    bad = tmp_path / "stats.json"
+    bad.write_text('{"notebooks": {"a.ipynb": {"peak_rss_mib": 1}}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="not an execution statistics file"):
+        execution_record(bad)
+    bad.write_text('{"notebooks": {}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="records no notebook"):
+        execution_record(bad)

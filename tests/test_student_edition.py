@@ -29,11 +29,14 @@ from tools.make_student import (
     AUTOCHECK,
     SOLUTION,
     STUB,
+    WRITTEN,
     exercise_section,
     exercises,
     student_notebook,
     write_student_edition,
+    written_exercise,
 )
+from tools.student_markdown import label_name, leftover_myst, plain_markdown
 
 matplotlib.use("Agg")
 
@@ -268,6 +271,8 @@ def _solution_lines(nb: nbformat.NotebookNode) -> list[str]:
                 line = line.strip()
                 if len(line) >= 12 and line not in stubs and not line.startswith(("```", ":class:", ":label:")):
                     lines.append(line)
+                    if cell.cell_type == "markdown":  # as the student edition would write it (macros expanded)
+                        lines.append(plain_markdown(line).strip())
     return lines
 
 
@@ -302,6 +307,56 @@ def test_student_edition_holds_no_solution(student_edition: Path) -> None:
         assert checked > 0, "the chapters have exercises, so some solution lines must have been checked"
 
 
+def test_student_markdown_is_plain(student_edition: Path) -> None:
+    """No MyST is left in the student edition's markdown: CommonMark (what JupyterLab, Colab and VS Code render)
+    shows every exercise and lemma as a bold heading, never as a fenced code block."""
+    from markdown_it import MarkdownIt
+
+    render = MarkdownIt("commonmark")
+    headings = 0
+    for path in sorted((student_edition / "book").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            assert leftover_myst(cell.source) == [], f"{path.name}: MyST left in a markdown cell: {cell.source[:200]!r}"
+            html = render.render(cell.source)
+            assert "language-{" not in html, f"{path.name}: a directive renders as code: {cell.source[:200]!r}"
+            headings += len(re.findall(r"<strong>(Exercise|Lemma|Theorem|Proposition|Assumption) ", html))
+    if CHAPTERS:
+        assert headings >= 32, f"only {headings} exercise/lemma headings in the student edition's markdown"
+
+
+def test_plain_markdown_rewrites_directives_roles_and_macros() -> None:
+    text = (
+        "(sec-x)=\n## Title\n\n```{exercise} 9.9: A title\n:label: ex-9-9\n:nonumber:\n\nShow $\\bmu$.\n```\n\n"
+        "````{prf:lemma} Named\n:label: lem-c-3\n\nBody, see {prf:ref}`lem-b-2` and {prf:ref}`this <lem-5-1>`.\n"
+        "```{note}\nInner.\n```\n````\nAs {cite:t}`huang2024comparison` and {cite:p}`huang2024comparison`."
+    )
+    out = plain_markdown(text)
+    assert leftover_myst(out) == []
+    assert '<a id="ex-9-9"></a>**Exercise 9.9: A title**' in out and "\\boldsymbol{\\mu}" in out
+    assert "**Lemma C.3** (Named)." in out and "see Lemma B.2 and this." in out and "**Note**" in out
+    assert "As Huang et al. (2024) and (Huang et al., 2024)." in out and "(sec-x)=" not in out
+    assert plain_markdown("$\\newcommand{\\bmu}{x}$") == "$\\newcommand{\\bmu}{x}$"  # the macro cell is kept
+    assert label_name("thm-4-2") == "Theorem 4.2" and label_name("fig-1") is None
+
+
+def test_written_exercises_get_answer_cells(student_edition: Path) -> None:
+    """Every written reference answer of the book becomes an empty, tagged answer cell in the student edition."""
+    total = 0
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        written = [w for w in (written_exercise(c) for c in nb.cells if SOLUTION in _tags(c)) if w]
+        student = nbformat.read(student_edition / "book" / path.name, as_version=4)
+        cells = [c for c in student.cells if WRITTEN in _tags(c)]
+        assert [c.metadata["grading"]["exercise"] for c in cells] == written, path.name
+        assert all(c.cell_type == "markdown" and ANSWER in _tags(c) for c in cells), path.name
+        total += len(written)
+    if CHAPTERS:
+        assert total >= 20, f"only {total} written exercises found"
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
 def test_chapter_ends_with_exercises(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
@@ -331,22 +386,27 @@ def test_autochecks_pass_on_solution_and_fail_on_stub(path: Path, student_editio
     assert _assert_student_fails_helpfully(_student_run(student), path.name) == expected
 
 
-def test_the_colab_cell_can_point_at_the_student_repository() -> None:
-    from tools.make_student import BOOK_REPOSITORY
+def test_the_student_edition_points_at_its_own_repository_and_branch() -> None:
+    """The Colab cell and the Binder/Colab links of a student notebook open the student edition: the book's
+    repository on its student branch by default, or the repository and branch given."""
+    from tools import repository
 
+    book = repository.read()
     nb = _instructor()
-    nb.cells.insert(0, nbformat.v4.new_code_cell(f"!git clone -q {BOOK_REPOSITORY} /content/mmcl-book"))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(repository.colab_cell(book)))
     nb.cells.insert(
         1,
         nbformat.v4.new_markdown_cell(
-            "[Binder](https://mybinder.org/v2/gh/mmcl-book/mmcl-book/main?urlpath=lab/tree/book/x.ipynb) or "
-            "[Colab](https://colab.research.google.com/github/mmcl-book/mmcl-book/blob/main/book/x.ipynb)"
+            f"[Binder]({book.binder('book/x.ipynb')}) or [Colab]({book.colab('book/x.ipynb')})"
         ),
     )
-    assert BOOK_REPOSITORY in student_notebook(nb).cells[0].source
-    student = student_notebook(nb, repository="school/ml-course")
+    default = student_notebook(nb)
+    assert f"--branch {book.student_ref}" in default.cells[0].source and book.url in default.cells[0].source
+    assert default.cells[1].source.count(f"{book.slug}/{book.student_ref}") == 1
+    assert default.cells[1].source.count(f"{book.slug}/blob/{book.student_ref}/") == 1
+    student = student_notebook(nb, repository="school/ml-course", ref="fall")
     moved, links = student.cells[0].source, student.cells[1].source
-    assert "https://github.com/school/ml-course" in moved and BOOK_REPOSITORY not in moved
-    assert links.count("school/ml-course") == 2 and "mmcl-book/mmcl-book" not in links
+    assert "https://github.com/school/ml-course" in moved and "--branch fall" in moved and book.slug not in moved
+    assert links.count("school/ml-course") == 2 and book.slug not in links and links.count("/fall") == 2
     with pytest.raises(ValueError, match="owner/name"):
         write_student_edition(Path("unused"), ROOT, repository="not-a-repo")

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+import nbformat
+
 from ..storage.atomic import write_text
-from .catalog import Chapter, read_book
+from .catalog import GRADING, Chapter, read_book
 from .runner import EXERCISE_TIMEOUT, Outcome, grade_notebook
 
 __all__ = ["StudentGrade", "find_notebooks", "grade_class", "csv_text", "feedback_text", "write_reports"]
@@ -32,6 +34,8 @@ class StudentGrade:
     student: str
     chapters: dict[str, list[Outcome]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    written: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Chapter file name → exercise → the student's written answer (the markdown answer cells), for the grader."""
 
     @property
     def outcomes(self) -> list[Outcome]:
@@ -78,6 +82,24 @@ def find_notebooks(folder: Path, chapters: list[Chapter]) -> tuple[dict[str, Pat
     return found, notes
 
 
+WRITTEN_TAG = "answer-written"
+"""Tag of the student edition's markdown answer cells (``tools/make_student.py``)."""
+
+
+def written_answers(path: Path) -> dict[str, str]:
+    """Exercise → the text of a submission's written answer cells (empty answers left out)."""
+    nb = nbformat.read(path, as_version=4)
+    out: dict[str, str] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or WRITTEN_TAG not in cell.get("metadata", {}).get("tags", []):
+            continue
+        ident = cell.metadata.get(GRADING, {}).get("exercise")
+        text = cell.source.split("\n", 1)[1].strip() if "\n" in cell.source else ""
+        if ident and text and text != "…":
+            out[ident] = (out.get(ident, "") + "\n\n" + text).strip()
+    return out
+
+
 def _grade_task(chapter: Chapter, path: Path | None, timeout: float) -> list[Outcome]:
     return grade_notebook(chapter, path, timeout)
 
@@ -106,6 +128,11 @@ def grade_class(
     for folder in _students(submissions):
         found, notes = find_notebooks(folder, graded)
         grade = StudentGrade(folder.name, notes=notes)
+        for name, path in found.items():
+            try:
+                grade.written[name] = written_answers(path)
+            except Exception as exc:  # an unreadable notebook is reported by the grading itself
+                grade.notes.append(f"{name}: written answers not readable ({type(exc).__name__})")
         grades.append(grade)
         tasks.extend((grade, chapter, found.get(chapter.name)) for chapter in graded)
     if jobs == 1:
@@ -175,6 +202,14 @@ def feedback_text(chapters: list[Chapter], grade: StudentGrade) -> str:
                 lines.append("")
         for ident in chapter.written:
             lines.append(f"- **Exercise {ident}**: written exercise, graded by hand.")
+        answers = grade.written.get(chapter.name, {})
+        if answers:
+            lines += ["", "Written answers (graded by hand):", ""]
+            for ident, text in answers.items():
+                lines += [f"- **Exercise {ident}**:", ""] + [
+                    "  > " + line if line else "  >" for line in text.splitlines()
+                ]
+                lines.append("")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -26,6 +26,7 @@ import nbformat
 
 import mmcl
 
+from ..reader.exercises import GRADING_SEED
 from .catalog import AUTOCHECK, GRADING, Chapter, GradedExercise, tags
 from .sandbox import MIMETYPE
 
@@ -52,7 +53,9 @@ class Outcome:
 
 
 def kernel_environment() -> dict[str, str]:
-    """The grading kernel's environment: CPU only, one thread, the ``mmcl`` that runs the grader first on the path."""
+    """The grading kernel's environment: CPU only, one thread, the ``mmcl`` that runs the grader first on the path,
+    and a fresh :data:`~mmcl.reader.exercises.GRADING_SEED` (unless the instructor set one, to reproduce a grading),
+    so that the checks also run on hidden inputs that no submission can have seen."""
     env = dict(os.environ)
     env.update(
         {
@@ -66,6 +69,7 @@ def kernel_environment() -> dict[str, str]:
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
     )
+    env.setdefault(GRADING_SEED, str(secrets.randbelow(2**31)))  # the hidden test inputs, drawn at grading time
     root = str(Path(mmcl.__file__).resolve().parent.parent)
     path = [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
     env["PYTHONPATH"] = os.pathsep.join(path)

@@ -5,15 +5,15 @@ the theme's layout follows the width through CSS media queries). The browser has
 leaves the site is aborted (``site_browser.watch``), so the site must serve MathJax, require.js and the widget
 manager itself (``tools/sphinx_offline_assets.py``). Checked: the page loads; every formula is typeset by MathJax
 (an ``mjx-container``, no ``mjx-merror``, no undefined macro, no empty formula, no TeX left as text) with the book's
-macros; every image loads; the Binder and Colab links point at this repository's ``main`` branch and at notebooks
-that git tracks (a chapter's launch buttons at its own notebook); stored widget state renders as widgets; the
+macros; every image loads; the Binder and Colab links point at this repository's branch (``_config.yml``) and at
+notebooks that git tracks (a chapter's launch buttons at its own notebook); stored widget state renders as widgets; the
 browser console shows no error and no uncaught exception (there is no allow-list: the errors of the stock pages are
 fixed by ``tools/sphinx_dedupe.py`` and ``tools/sphinx_page_fixes.py``); no request needed to leave the site, and
 the scripts came from its ``_static/``. At 390 px the page does not scroll sideways, figures fit the screen and the
 navigation drawer opens and shows the chapters. The site also works opened from files (``file://``, as after
-downloading it), and in dark mode every figure sits on a light card (``_static/mmcl-dark.css``). Full-page
-screenshots of each page at both widths, and of two pages in dark mode, go to ``_build/screenshots/`` for
-inspection, with a list of the blocked requests.
+downloading it), and in dark mode every plot is drawn light on dark, judged on its pixels
+(``_static/mmcl-dark.css``). Full-page screenshots of each page at both widths, and of two pages in dark mode, go
+to ``_build/screenshots/`` for inspection, with a list of the blocked requests.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from site_browser import ASSETS, ROOT, SCREENSHOTS, Traffic, launch_target, toc_pages, watch
@@ -203,11 +204,10 @@ def _open_drawer(page: object) -> dict:
 
 
 def _repository() -> tuple[str, str]:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    url = config["repository"]["url"].rstrip("/")
-    match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", url)
-    assert match, f"_config.yml repository.url is not a GitHub repository: {url}"
-    return match.group(1), match.group(2)
+    from tools import repository
+
+    repo = repository.read(ROOT / "_config.yml")
+    return repo.owner, repo.name
 
 
 def _tracked_files() -> set[str]:
@@ -290,16 +290,23 @@ def test_no_console_errors(name: str, reports: dict[str, PageReport]) -> None:
 def test_launch_links_point_at_tracked_notebooks_on_main(
     name: str, reports: dict[str, PageReport], tracked: set[str]
 ) -> None:
-    repo = "/".join(_repository())
+    """Every chapter's launch links open its notebook on the book's branch (``_config.yml``); the student edition's
+    page opens each student notebook, the book's chapter of the same name, on the student branch."""
+    from tools import repository
+
+    book = repository.read(ROOT / "_config.yml")
+    student = name == "book/student_edition"
+    ref = book.student_ref if student else book.ref
     targets = [t for t in (launch_target(href) for href in reports[name].state["links"]) if t is not None]
+    if student:
+        assert len(targets) == 2 * len(list((ROOT / "book").glob("*.ipynb"))), f"{name}: {len(targets)} launch links"
     for service, where, branch, path in targets:
-        assert (where, branch) == (repo, "main"), f"{name}: {service} link to {where}@{branch}, expected {repo}@main"
+        assert (where, branch) == (book.slug, ref), (
+            f"{name}: {service} link to {where}@{branch}, expected {book.slug}@{ref}"
+        )
         assert path.endswith(".ipynb") and path in tracked, (
             f"{name}: {service} link to {path!r}, which git does not track"
         )
-    if (ROOT / f"{name}.ipynb").exists():  # a notebook page: its launch buttons open this very notebook
-        own = {service for service, _, _, path in targets if path == f"{name}.ipynb"}
-        assert own == {"binder", "colab"}, f"{name}: launch buttons for its own notebook: {sorted(own)}"
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -433,14 +440,32 @@ DARK_STATE = r"""() => {
 }"""
 
 
-def test_dark_mode_figures_sit_on_light_cards(browser: Any, server: str) -> None:
-    """Dark mode (``data-theme="dark"``) on two chapters: the page turns dark, every figure image sits on a light
-    rounded card (``_static/mmcl-dark.css``) and the widget explorers keep dark text on a light panel. Screenshots:
-    ``_build/screenshots/dark/``."""
+FIGURES = """() => Array.from(document.querySelectorAll('article.bd-article img'))
+  .filter(i => i.closest('.cell_output, figure') && !i.closest('.widget-subarea, .tag_picture'))
+  .map((i, k) => { i.dataset.mmclFigure = String(k); return k; })"""
+
+
+def _pixels(png: bytes) -> Any:
+    """Luminance (0 black … 1 white) of every pixel of a screenshot."""
+    import io
+
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float) / 255
+    return rgb @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def test_dark_mode_figures_are_readable(browser: Any, server: str) -> None:
+    """Dark mode (``data-theme="dark"``) on two chapters, judged on the rendered pixels: the page turns dark; every
+    plot is shown on a dark background (the median of its border pixels, as drawn, below 0.3) with light strokes and
+    text on it (its brightest pixels at least 0.45 above that background) — no opaque white rectangle on the dark
+    page; pictures and widget explorers sit on a light card with dark text (``_static/mmcl-dark.css``).
+    Screenshots: ``_build/screenshots/dark/``."""
     folder = SCREENSHOTS / "dark"
     folder.mkdir(parents=True, exist_ok=True)
     traffic = Traffic()
     problems = []
+    checked = 0
     with browser() as chromium:
         for name in [p for p in DARK_PAGES if p in PAGES]:
             page, errors = _fresh_page(chromium, server, traffic, name)
@@ -450,21 +475,55 @@ def test_dark_mode_figures_sit_on_light_cards(browser: Any, server: str) -> None
             page.wait_for_function("Array.from(document.images).every(i => i.complete)")
             page.evaluate(DARK)
             state = page.evaluate(DARK_STATE)
+            figures = page.evaluate(FIGURES)
+            for k in figures:
+                image = page.locator(f'img[data-mmcl-figure="{k}"]')
+                image.scroll_into_view_if_needed()
+                shown = _pixels(image.screenshot())
+                border = np.concatenate([shown[0], shown[-1], shown[:, 0], shown[:, -1]])
+                background, bright = float(np.median(border)), float(np.percentile(shown, 99.5))
+                checked += 1
+                if not (background < 0.3 and bright - background > 0.45):
+                    problems.append(f"{name}: figure {k} background {background:.2f}, brightest {bright:.2f}")
             page.screenshot(path=str(folder / _shot_name(name)), full_page=True)
             page.context.close()
             assert state["theme"] == "dark" and state["page"] is not None and state["page"] < 0.3, (
                 f"{name}: the page did not turn dark ({state['page']})"
             )
-            assert state["figures"], f"{name}: no figure to check"
-            for figure in state["figures"]:
-                card = figure["background"] is not None and figure["background"] > 0.9
-                if not (card and figure["radius"] >= 4 and figure["padding"] >= 4):
-                    problems.append(f"{name}: {figure}")
+            assert figures, f"{name}: no figure to check"
             for panel in state["widgets"]:
                 if not (panel["background"] or 0) > 0.85 or panel["text"] is None or panel["text"] > 0.3:
                     problems.append(f"{name}: widget panel {panel}")
-    assert problems == [], f"in dark mode, figures or widget panels without a light card: {problems[:5]}"
+    assert checked > 0 and problems == [], f"in dark mode, unreadable figures or widget panels: {problems[:5]}"
     assert traffic.blocked == []
     for name in DARK_PAGES:
         shot = folder / _shot_name(name)
         assert shot.exists() and shot.stat().st_size > 10_000, f"missing or empty dark-mode screenshot {shot}"
+
+
+def test_the_student_edition_is_downloadable(server: str) -> None:
+    """The student edition's page links a zip of the edition, built with the site: it holds every chapter as a
+    student notebook (answer cells, no solution cell) and the package the chapters import."""
+    import io
+    import json
+    import urllib.parse
+    import urllib.request
+    import zipfile
+
+    page = f"{server}/book/student_edition.html"
+    html = urllib.request.urlopen(page, timeout=30).read().decode("utf-8")
+    hrefs = [h for h in re.findall(r'href="([^"]+\.zip)"', html)]
+    assert len(hrefs) == 1, f"the student edition's page must link one zip, found {hrefs}"
+    data = urllib.request.urlopen(urllib.parse.urljoin(page, hrefs[0]), timeout=30).read()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    notebooks = sorted(n for n in names if n.endswith(".ipynb"))
+    assert [Path(n).name for n in notebooks] == sorted(p.name for p in (ROOT / "book").glob("*.ipynb"))
+    assert "mmcl-book-student/mmcl/__init__.py" in names and "mmcl-book-student/README.md" in names
+    answers = 0
+    for name in notebooks:
+        nb = json.loads(archive.read(name))
+        tags = [set(c.get("metadata", {}).get("tags", [])) for c in nb["cells"]]
+        assert not any("solution" in t for t in tags), f"{name}: a solution cell in the downloadable edition"
+        answers += sum("answer" in t for t in tags)
+    assert answers >= 32, f"only {answers} answer cells in the downloadable edition"
