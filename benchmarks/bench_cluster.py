@@ -1,9 +1,10 @@
-"""Cluster benchmark: throughput of a robustness-style sweep in this process and on a local Dask cluster.
+"""Cluster benchmark: throughput of a slice of the robustness grid in this process and on a local Dask cluster.
 
-The grid is the kind chapter 9 sweeps to test a verdict's robustness: σ₀ ∈ {0.003, 0.01, 0.03} × τ ∈ {0.05, 0.1,
-0.2} × both modes × ``--seeds`` seeds, at the Figure 1 size (d = 2000, n = 100, m = 50) with ``--epochs`` epochs,
-float32 on the CPU. It is swept with the same batches (``--batch-runs``) in this process, with one and with
-``--threads`` torch threads, and on a ``LocalCluster`` of ``--workers`` processes with one thread each (what
+The grid is a slice of ``results/grids/robustness_phase.yaml`` (chapter 11, §11.6): its eight (τ, σ₀) settings at
+the grid points ``n·SNR² = 1.25``, ``C_μ ∈ {1.5, 3}`` (two multi-modal cells and one single-modal cell per setting)
+× ``--seeds`` seeds, at the Figure 1 size (d = 2000, n = 100, m = 50) with ``--epochs`` epochs, float32 on the CPU.
+It is swept with the same batches (``--batch-runs``) in this process, with one and with ``--threads`` torch
+threads, and on a ``LocalCluster`` of ``--workers`` processes with one thread each (what
 ``python -m mmcl sweep --workers N`` does), each time into a fresh results file, best of ``--repeats``. Both are
 warmed up first (the workers import torch and train a small run); the cluster's start-up and warm-up are reported
 apart. It prints the runs per second of each, the cluster's speed-up over the faster in-process sweep and whether
@@ -30,11 +31,11 @@ from common import best_of, machine, markdown_table  # noqa: E402
 
 import mmcl  # noqa: E402
 from mmcl.sweeps.cluster import dask_client  # noqa: E402
-from mmcl.sweeps.grid import Grid  # noqa: E402
+from mmcl.sweeps.grid import Grid, load_grid  # noqa: E402
 from mmcl.sweeps.runner import run_sweep  # noqa: E402
 
-SIGMA0 = [0.003, 0.01, 0.03]
-TAUS = [0.05, 0.1, 0.2]
+ROBUSTNESS = Path(__file__).resolve().parents[1] / "results" / "grids" / "robustness_phase.yaml"
+POINTS = {"n_snr2": [1.25], "c_mu": [1.5, 3.0]}
 
 
 def _warm_up() -> None:
@@ -60,19 +61,15 @@ def main() -> None:
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     torch.set_num_threads(args.threads)
-    grid = Grid.from_dict(
-        {
-            "name": "bench-cluster",
-            "base": {"epochs": args.epochs},
-            "grid": {"sigma0": SIGMA0, "tau": TAUS},
-            "seeds": args.seeds,
-            "modes": ["single", "multi"],
-        }
-    )
+    spec = load_grid(ROBUSTNESS).to_dict()
+    spec |= {"name": "bench-cluster", "base": {"epochs": args.epochs}, "grid": POINTS, "seeds": args.seeds}
+    grid = Grid.from_dict(spec)
     runs = grid.runs
+    per_setting = len(grid.unique_cells()) // len(grid.cases)
     print(
-        f"Robustness-style sweep at the Figure 1 size: {len(SIGMA0)} σ₀ × {len(TAUS)} τ × 2 modes × {args.seeds} "
-        f"seeds = {runs} runs of {args.epochs} epochs, float32, batches of ≤ {args.batch_runs} runs; {machine()}"
+        f"A slice of the robustness grid at the Figure 1 size: {len(grid.cases)} (τ, σ₀) × {per_setting} cells × "
+        f"{args.seeds} seeds = {runs} runs of {args.epochs} epochs, float32, batches of ≤ {args.batch_runs} runs; "
+        f"{machine()}"
     )
     _warm_up()
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -29,3 +30,17 @@ def tiny() -> SyntheticConfig:
         lr=0.05,
         epochs=20,
     )
+
+
+@pytest.fixture
+def fake_mnist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random 28×28 "digits" in place of MNIST (512 for training, 256 for testing), for ColoredMNIST tests that need
+    no real data."""
+    import mmcl.cmnist.dataset as cm
+
+    rng = np.random.default_rng(0)
+    split = {
+        "train": (rng.integers(0, 256, (512, 28, 28), dtype=np.uint8), rng.integers(0, 10, 512).astype(np.uint8)),
+        "test": (rng.integers(0, 256, (256, 28, 28), dtype=np.uint8), rng.integers(0, 10, 256).astype(np.uint8)),
+    }
+    monkeypatch.setattr(cm, "load_mnist", lambda name: split[name])

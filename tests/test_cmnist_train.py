@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import torch
 
-import mmcl.cmnist.dataset as cm
 import mmcl.cmnist.table1 as t1
 import mmcl.cmnist.training as ct
 from mmcl.cli import main
@@ -23,13 +22,8 @@ TINY = ct.CMNISTConfig(n_train=256, n_test=128, hidden=16, embed=8, epochs=3, ba
 
 
 @pytest.fixture(autouse=True)
-def fake_mnist(monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(0)
-    split = {
-        "train": (rng.integers(0, 256, (512, 28, 28), dtype=np.uint8), rng.integers(0, 10, 512).astype(np.uint8)),
-        "test": (rng.integers(0, 256, (256, 28, 28), dtype=np.uint8), rng.integers(0, 10, 256).astype(np.uint8)),
-    }
-    monkeypatch.setattr(cm, "load_mnist", lambda name: split[name])
+def _fake(fake_mnist: None) -> None:
+    """Every test of this file runs on random digits (the shared ``fake_mnist`` fixture)."""
 
 
 @pytest.mark.parametrize("mode", ["single", "multi"])

@@ -33,7 +33,7 @@ from tools.make_student import write_student_edition
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 CHAPTERS = ("02_problem_setting.ipynb", "03_main_results.ipynb", "04_preliminary_lemmas.ipynb")
-IDS = ("2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2")
+IDS = ("2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2", "4.4")
 WRITTEN = ("2.4", "3.3", "4.3")
 CHEATS = {
     "2.1": (

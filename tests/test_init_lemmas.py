@@ -36,13 +36,13 @@ def test_b3_failure_rate_is_below_delta_and_grows_when_the_interval_is_too_narro
 
 
 def test_b5_fails_at_tiny_dimension_and_holds_at_large() -> None:
-    assert B.lemma_b5(SMALL.replace(d=4), trials=200).verdict is Verdict.FAILS
+    assert B.lemma_b5(SMALL.replace(d=4), trials=200).verdict is Verdict.SIZE_UNMET
     assert B.lemma_b5(SMALL.replace(d=4000), trials=100).verdict is Verdict.HOLDS
 
 
 def test_b2_holds_at_its_dimension_and_fails_below() -> None:
     c = SyntheticConfig()
-    assert B.lemma_b2(c, trials=2000).verdict is Verdict.FAILS
+    assert B.lemma_b2(c, trials=2000).verdict is Verdict.SIZE_UNMET
     assert B.lemma_b2(c.replace(d=math.ceil(B.dimension_b2(c))), trials=2000).verdict is Verdict.HOLDS
 
 

@@ -10,7 +10,7 @@ import pytest
 import mmcl
 
 PACKAGE = Path(mmcl.__file__).resolve().parent
-SUBPACKAGES = ("model", "theory", "cmnist", "sweeps", "reader", "storage", "grading", "cli")
+SUBPACKAGES = ("model", "theory", "cmnist", "sweeps", "reader", "mechanism", "storage", "grading", "cli")
 MAX_LINES = 450
 MODULES = sorted(PACKAGE.rglob("*.py"))
 

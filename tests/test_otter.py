@@ -113,3 +113,17 @@ def test_otter_grades_the_exported_assignment(tmp_path: Path) -> None:
     table.parent.mkdir()
     _lookup_table(student, table)
     assert _scores(otter, autograder, table, tmp_path)["q3_1"] == 0.0
+    # the book's grader reads otter's student notebooks too: the answer cells keep the stub's cell id
+    from mmcl.grading.runner import grade_notebook
+
+    answered = nbformat.read(student, as_version=4)
+    solutions = {e.id: e for e in read_chapter(CHAPTER).exercises}
+    book = nbformat.read(CHAPTER, as_version=4)
+    for cell in answered.cells:
+        match = [e for e in solutions.values() if cell.get("id") == e.stub_cell_id]
+        if match:
+            index = next(i for i, c in enumerate(book.cells) if c.get("id") == match[0].stub_cell_id)
+            cell.source = book.cells[index - 1].source  # the reference solution, just before the stub
+    nbformat.write(answered, tmp_path / "answered.ipynb")
+    outcomes = grade_notebook(read_chapter(CHAPTER), tmp_path / "answered.ipynb", 300)
+    assert {o.exercise: o.points for o in outcomes} == {i: e.points for i, e in solutions.items()}

@@ -198,3 +198,10 @@ def test_clopper_pearson_interval() -> None:
 def test_invalid_input_raises_a_clear_error(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_intervals_print_rounded() -> None:
+    from mmcl.sweeps.stats import Interval, TInterval
+
+    assert TInterval(0.68349, 0.0196).text() == "0.683 ± 0.020"
+    assert Interval(1.6, 1.41, 1.875).text(2) == "1.60 [1.41, 1.88]"

@@ -261,6 +261,37 @@ def test_diverging_cell_is_recorded_and_does_not_stop_the_others(tmp_path: Path)
     assert run_sweep(grid, out, device="cpu").skipped == 2
 
 
+def test_extending_the_seeds_trains_only_the_new_seeds(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    first = run_sweep(small_grid(seeds=2, dtype="float64"), out, device="cpu")
+    assert (first.trained, first.runs) == (6, 12)
+    grid = small_grid(seeds=4, dtype="float64")
+    second = run_sweep(grid, out, device="cpu")
+    assert (second.trained, second.skipped, second.runs) == (6, 0, 12)  # seeds 2 and 3 of each cell, nothing else
+    assert [line["seeds"] for line in cell_lines(out)] == [[0, 1]] * 6 + [[2, 3]] * 6
+    assert run_sweep(grid, out, device="cpu").skipped == 6  # nothing left
+    results = load_results(out)
+    stored, fresh = results.table(), train_grid(grid, device="cpu")
+    assert len(stored) == len(fresh) == 8
+    for a, b in zip(stored, fresh):  # assembled from two lines = trained in one go
+        assert list(a["seeds"]) == [0, 1, 2, 3]
+        np.testing.assert_array_equal(a["test_accuracy"], b["test_accuracy"])
+        np.testing.assert_allclose(a["final_train_loss"], b["final_train_loss"], rtol=1e-9)
+    picked = results.table(grid.subset(seeds=[3, 0]))  # any subset, in the order asked for
+    np.testing.assert_array_equal(picked[0]["test_accuracy"], stored[0]["test_accuracy"][[3, 0]])
+    with pytest.raises(ValueError, match="no result"):
+        results.table(small_grid(seeds=5, dtype="float64"))
+
+
+def test_config_key_ignores_seeds_and_reads_stored_configurations() -> None:
+    from mmcl.sweeps.grid import config_key
+
+    a, b = small_grid(seeds=2).cells()[0], small_grid(seeds=[5, 7]).cells()[0]
+    assert a.key != b.key and a.config_key == b.config_key
+    assert config_key(a.mode, a.config.to_dict(), a.dtype) == a.config_key
+    assert config_key("multi", a.config, a.dtype) != a.config_key
+
+
 def test_unfinished_sweep_table_says_so(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     run_sweep(small_grid(seeds=1), out, device="cpu")

@@ -12,7 +12,7 @@ import torch
 import mmcl
 from mmcl.model.config import SyntheticConfig
 from mmcl.model.scaling import at_dimension
-from mmcl.theory import predictions, stage1, stage1_multi, stage1_single, stage2
+from mmcl.theory import predictions, reference, stage1, stage1_multi, stage1_single
 from mmcl.theory.trajectory import Recorder, record
 from mmcl.theory.verdicts import Verdict
 
@@ -98,8 +98,8 @@ def test_cross_totals_and_sync_times(multi) -> None:
 
 
 def test_recursions_hold_on_a_small_run(single, multi) -> None:
-    assert stage1_single.lemma_5_1(single[1]).verdict is Verdict.HOLDS
-    assert stage1_multi.lemma_5_3(multi[1]).verdict is Verdict.HOLDS
+    assert stage1_single.lemma_5_1(single[1]).verdict is Verdict.BY_CONSTRUCTION
+    assert stage1_multi.lemma_5_3(multi[1]).verdict is Verdict.BY_CONSTRUCTION
     with pytest.raises(ValueError, match="5.3"):
         stage1_single.lemma_5_1(multi[1])
 
@@ -127,7 +127,7 @@ def test_first_failure() -> None:
 def test_distance_to_reference_matches_explicit_weights(small: SyntheticConfig, single, multi) -> None:
     for run, traj in (single, multi):
         eps = 0.1
-        k = stage2.kappa(traj, eps)
+        k = reference.kappa(traj, eps)
         basis = torch.as_tensor(traj.basis[0])
         if traj.mode == "single":
             step = k * (basis[:, 1:] / (basis[:, 1:] ** 2).sum(2, keepdim=True)).sum(1)  # (R, d)
@@ -138,16 +138,16 @@ def test_distance_to_reference_matches_explicit_weights(small: SyntheticConfig, 
                 run.w0 + k * theta[:, :, None] * (basis[:, 0] / (basis[:, 0] ** 2).sum(1, keepdim=True))[:, None, :]
             )
         direct = ((run.w - w_star) ** 2).sum((1, 2)).numpy()
-        np.testing.assert_allclose(stage2.distance_sq(traj, 0, eps)[:, -1], direct, rtol=1e-9)
-        drop, target = stage2.descent_terms(traj, eps)
+        np.testing.assert_allclose(reference.distance_sq(traj, 0, eps)[:, -1], direct, rtol=1e-9)
+        drop, target = reference.descent_terms(traj, eps)
         assert drop.shape == target.shape == (2, small.epochs)
 
 
 def test_margin_matches_autograd(small: SyntheticConfig, single) -> None:
-    """⟨∇F₀(W), W*⟩ from :func:`mmcl.theory.stage2.margins` equals the autograd gradient of F₀ paired with W*."""
+    """⟨∇F₀(W), W*⟩ from :func:`mmcl.theory.reference.margins` equals the autograd gradient of F₀ paired with W*."""
     run, traj = single
     eps, i = 0.1, 3
-    f0, fj = stage2.margins(traj, 0, eps)
+    f0, fj = reference.margins(traj, 0, eps)
     data = run.data
     w = run.w0.clone().requires_grad_(True)
     a = torch.relu(torch.einsum("rmd,rd->rm", w, data.mu)[:, :, None] * data.y[:, None, :])
@@ -156,7 +156,7 @@ def test_margin_matches_autograd(small: SyntheticConfig, single) -> None:
     f = ((a * a.detach() + p * p_hat.detach()).sum(1) / (small.m * small.tau))[:, i].sum()
     (grad,) = torch.autograd.grad(f, w, retain_graph=True)
     basis = torch.as_tensor(traj.basis[0])
-    k = stage2.kappa(traj, eps)
+    k = reference.kappa(traj, eps)
     w_star = run.w0 + k * (basis[:, 1:] / (basis[:, 1:] ** 2).sum(2, keepdim=True)).sum(1)[:, None, :]
     np.testing.assert_allclose(f0[:, 0, i], (grad * w_star).sum((1, 2)).numpy(), rtol=1e-9)
     j = int(np.nonzero(traj.negatives[0, i])[0][0])
@@ -207,7 +207,7 @@ def test_at_dimension_keeps_the_stage1_picture() -> None:
 
 def test_stage2_eps_is_validated(single) -> None:
     with pytest.raises(ValueError, match="eps"):
-        stage2.kappa(single[1], 0.0)
+        reference.kappa(single[1], 0.0)
 
 
 def test_recorder_negatives_come_from_the_labels_not_the_probabilities() -> None:
@@ -229,5 +229,11 @@ def test_stage1_end_rejects_an_initialisation_past_stage_1() -> None:
 
 def test_lemma_d4_checks_the_printed_41_and_the_form_the_one_step_bounds_give(multi) -> None:
     checks = stage1_multi.lemma_d4(multi[1])
-    assert [c.part for c in checks] == ["A, Ã", "(41)", "(42)", "(41) from the one-step bounds"]
-    assert "qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾)" in checks[1].bound and "qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾)" in checks[3].bound
+    assert [c.part for c in checks] == [
+        "(43)–(44)",
+        "(43)–(44) with ½",
+        "(41)",
+        "(42)",
+        "(41) from the one-step bounds",
+    ]
+    assert "qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾)" in checks[2].bound and "qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾)" in checks[4].bound

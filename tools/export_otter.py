@@ -132,7 +132,10 @@ def otter_master(path: Path) -> nbformat.NotebookNode:
                 exercise = found[index + 1]
                 points = nb.cells[exercise.autocheck].metadata[GRADING]["points"]
                 out.cells += [_question(_name(ident), points), nbformat.v4.new_markdown_cell(text)]
-                out.cells += [_raw("# BEGIN PROMPT"), nbformat.v4.new_code_cell(nb.cells[exercise.stub].source)]
+                prompt = nbformat.v4.new_code_cell(nb.cells[exercise.stub].source)
+                if nb.cells[exercise.stub].get("id"):  # otter keeps it: `python -m mmcl grade` finds the answer by it
+                    prompt.id = nb.cells[exercise.stub].id
+                out.cells += [_raw("# BEGIN PROMPT"), prompt]
                 out.cells += [_raw("# END PROMPT"), _raw("# BEGIN SOLUTION")]
                 solution = f"# BEGIN SOLUTION NO PROMPT\n{nb.cells[exercise.solution].source.strip()}\n# END SOLUTION"
                 out.cells += [nbformat.v4.new_code_cell(solution), _raw("# END SOLUTION")]

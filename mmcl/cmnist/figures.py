@@ -23,6 +23,7 @@ PIPELINE_COLORS = {
     "single_colour_jitter": "#ff7f0e",
     "multi_noisy_caption": "#17becf",
     "single_shift_4": "#8c564b",
+    "multi_text": "#2ca02c",
 }
 PIPELINE_LABELS = {
     "single": "single-modal",
@@ -30,6 +31,7 @@ PIPELINE_LABELS = {
     "single_colour_jitter": "single + colour jitter",
     "multi_noisy_caption": "multi, noisy caption",
     "single_shift_4": "single, shifts up to 4 px",
+    "multi_text": "multi, captions in words",
 }
 
 

@@ -7,6 +7,8 @@ Pipelines (each trained for every seed, see :mod:`mmcl.cmnist.training`):
 * ``single_colour_jitter`` — the augmentation ablation: ``single`` plus SimCLR's colour distortion;
 * ``multi_noisy_caption`` — the caption ablation: ``multi`` with the noisy label as the caption's digit;
 * ``single_shift_4`` — the augmentation-strength ablation: ``single`` with shifts of up to 4 pixels instead of 2.
+* ``multi_text`` — captions in words: CLIP between the image encoder and a bag-of-words text encoder trained from
+  scratch on generated English captions (:mod:`mmcl.cmnist.captions`, :mod:`mmcl.cmnist.text`).
 
 :func:`table1` returns (and with ``out`` writes) the record ``{"config", "results", "paper", "provenance"}``;
 ``results[name]`` holds the mean and standard deviation over seeds of the probe's train and test accuracies and
@@ -26,9 +28,10 @@ import numpy as np
 from ..model.data import parse_seeds
 from ..storage.atomic import write_text
 from ..storage.records import provenance, write_json
+from .config import CMNISTConfig
 from .training import SIZES, train_cmnist
 
-__all__ = ["table1", "markdown", "augmentation_grid", "PIPELINES", "PAPER"]
+__all__ = ["table1", "markdown", "augmentation_grid", "isa_tolerance", "recheck_record", "PIPELINES", "PAPER"]
 
 PIPELINES: dict[str, tuple[str, dict[str, Any]]] = {
     "single": ("single", {}),
@@ -36,6 +39,7 @@ PIPELINES: dict[str, tuple[str, dict[str, Any]]] = {
     "single_colour_jitter": ("single", {"colour_jitter": True}),
     "multi_noisy_caption": ("multi", {"caption": "noisy"}),
     "single_shift_4": ("single", {"max_shift": 4}),
+    "multi_text": ("multi", {"text": "words"}),
 }
 """Pipeline name → (mode, changes to the size's configuration)."""
 
@@ -163,3 +167,42 @@ def augmentation_grid(
         "train_accuracy": train,
         "test_accuracy": test,
     }
+
+
+def isa_tolerance(spread: dict[str, Any], metric: str = "test_accuracy") -> float:
+    """The largest change of one seed's ``metric`` from one instruction set to another in an ``isa_spread`` record
+    (``tools/isa_spread.py``: the same runs under each of ``ATEN_CPU_CAPABILITY``'s kernels), over its pipelines
+    and seeds."""
+    runs = list(spread["runs"].values())
+    if len(runs) < 2:
+        raise ValueError(f"spread must hold runs under at least two instruction sets, got {len(runs)}")
+    values = np.array([[r["table1"][name][metric] for name in spread["pipelines"]] for r in runs])
+    return float(np.ptp(values, axis=0).max())
+
+
+def recheck_record(
+    record: dict[str, Any], pipelines: tuple[str, ...] = ("single", "multi"), seed: int = 0, *, device: str = "cpu"
+) -> dict[str, dict[str, float]]:
+    """Re-train ``seed`` of ``pipelines`` with today's code at the configuration a :func:`table1` ``record`` holds;
+    return, per pipeline and accuracy, the recorded value, today's and their difference.
+
+    Raises ``ValueError`` if the record lacks the seed or a pipeline, or if a pipeline's definition has changed.
+    """
+    seeds = record["config"]["seeds"]
+    if seed not in seeds:
+        raise ValueError(f"seed must be one of the record's seeds {seeds}, got {seed!r}")
+    base = CMNISTConfig.from_dict(record["config"]["base"])
+    out: dict[str, dict[str, float]] = {}
+    for name in pipelines:
+        if name not in record["results"]:
+            raise ValueError(f"pipelines must be recorded ones {tuple(record['results'])}, got {name!r}")
+        mode, changes = PIPELINES[name]
+        if record["config"]["pipelines"][name] != {"mode": mode, "changes": changes}:
+            raise ValueError(f"pipeline {name!r} is defined differently today than in the record")
+        run = train_cmnist(replace(base, **changes), mode, [seed], device=device)
+        out[name] = {}
+        for metric, now in (("train_accuracy", run.train_accuracy[0]), ("test_accuracy", run.test_accuracy[0])):
+            then = record["results"][name][metric][seeds.index(seed)]
+            now = float(now)
+            out[name] |= {f"{metric}_recorded": then, f"{metric}_now": now, f"{metric}_difference": now - then}
+    return out

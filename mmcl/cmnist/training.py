@@ -6,7 +6,11 @@ program (:mod:`mmcl.cmnist.models`) and evaluates them with a linear probe (:mod
 * ``"single"`` — SimCLR: two augmented views of each image (:mod:`mmcl.cmnist.augment`), NT-Xent loss;
 * ``"multi"`` — CLIP: each (un-augmented) image against its caption through the ideal language encoder, symmetric
   InfoNCE loss. As in the paper's multi-modal objective (eq. 9) no augmentation is used: the positive pair is
-  the two modalities of one sample.
+  the two modalities of one sample. With ``config.text == "words"`` the caption is English text
+  (:mod:`mmcl.cmnist.captions`, one fixed caption per image) read by a bag-of-words text encoder trained from
+  scratch on a vocabulary of that run's training captions (:mod:`mmcl.cmnist.text`).
+
+``config.encoder`` picks the image encoder: the two-layer perceptron or the small convolutional network.
 
 Both use the same image encoder, optimiser (Adam), batch size, temperature and epochs, and a seed gives both
 modes the same dataset and the same initial image encoder.
@@ -28,92 +32,30 @@ import io
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 
 from ..model.data import parse_seeds, seed_generators
 from ..model.trainer import MODES, resolve_device
 from ..storage.atomic import write_bytes
 from .augment import colour_jitter, shift
+from .captions import generate_captions
+from .config import SIZES, CMNISTConfig
 from .dataset import CLASSES, PALETTE, ColoredMNIST, colored_mnist, colourise
-from .models import BatchedLinear, BatchedMLP, clip_loss, nt_xent
+from .models import BatchedConv, BatchedLinear, BatchedMLP, clip_loss, nt_xent
 from .softmax_probe import fit_softmax_probe
+from .text import BatchedBagEncoder, Vocabulary
 
 __all__ = ["CMNISTConfig", "CMNISTRun", "train_cmnist", "SIZES", "MODES", "embed_images"]
 
 CHECKPOINT_FORMAT = 1
-
-
-@dataclass(frozen=True)
-class CMNISTConfig:
-    """Every setting of a ColoredMNIST run (the paper states none of them; all values are ours, see the docstrings)."""
-
-    n_train: int = 20_000  # first n MNIST training digits
-    n_test: int = 10_000  # first n MNIST test digits
-    size: int = 14  # image side after 2×2 averaging (3 × 14 × 14 inputs)
-    hidden: int = 256  # hidden width of the image encoder
-    embed: int = 64  # embedding width
-    epochs: int = 3
-    batch_size: int = 256
-    lr: float = 2e-3  # Adam
-    tau: float = 0.1  # temperature of both losses
-    max_shift: int = 2  # single-modal augmentation: random shift (pixels)
-    noise_std: float = 0.4  # single-modal augmentation: Gaussian pixel noise (eq. 5)
-    colour_jitter: bool = False  # single-modal augmentation: SimCLR colour distortion (the ablation)
-    caption: Literal["true", "noisy"] = "true"  # the caption's digit: the true digit or the noisy label
-    probe_l2: float = 5e-4  # L2 penalty of the linear probe
-
-    def __post_init__(self) -> None:
-        positive_ints = ("n_train", "n_test", "hidden", "embed", "epochs", "batch_size")
-        for name in positive_ints:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if self.n_train > 60_000 or self.n_test > 10_000:
-            raise ValueError(f"n_train must be <= 60000 and n_test <= 10000, got {self.n_train} and {self.n_test}")
-        if self.size not in (7, 14, 28):
-            raise ValueError(f"size must be 7, 14 or 28, got {self.size!r}")
-        if self.batch_size < 2 or self.batch_size > self.n_train:
-            raise ValueError(f"batch_size must be between 2 and n_train={self.n_train}, got {self.batch_size}")
-        for name in ("lr", "tau", "probe_l2"):
-            if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        if (
-            isinstance(self.max_shift, bool)
-            or not isinstance(self.max_shift, int)
-            or not 0 <= self.max_shift < self.size // 2
-        ):
-            raise ValueError(f"max_shift must be an integer in [0, {self.size // 2 - 1}], got {self.max_shift!r}")
-        if not (isinstance(self.noise_std, (int, float)) and self.noise_std >= 0):
-            raise ValueError(f"noise_std must be >= 0, got {self.noise_std!r}")
-        if not isinstance(self.colour_jitter, bool):
-            raise ValueError(f"colour_jitter must be True or False, got {self.colour_jitter!r}")
-        if self.caption not in ("true", "noisy"):
-            raise ValueError(f"caption must be 'true' or 'noisy', got {self.caption!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> CMNISTConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"unknown CMNISTConfig field(s) {sorted(unknown)}")
-        return cls(**values)
-
-
-SIZES: dict[str, CMNISTConfig] = {
-    "quick": CMNISTConfig(),
-    "full": CMNISTConfig(n_train=60_000),
-}
-"""The two sizes of the ``table1`` command: ``quick`` runs live in the book, ``full`` is the reference run."""
 
 
 @dataclass
@@ -149,20 +91,35 @@ class _Splits:
     colours: torch.Tensor  # (R, N)
     test_labels: torch.Tensor  # (R, Nt)
     test_colours: torch.Tensor  # (R, Nt)
+    tokens: torch.Tensor | None = None  # (R, N, L) token ids of the captions in words (text="words")
+    vocab: int = 0  # the largest vocabulary over the runs
 
 
 def _splits(config: CMNISTConfig, seeds: list[int], device: torch.device) -> _Splits:
     train: list[ColoredMNIST] = [colored_mnist("train", s, config.n_train, config.size) for s in seeds]
     test: list[ColoredMNIST] = [colored_mnist("test", s, config.n_test, config.size) for s in seeds]
     stack = lambda items: torch.stack(items).to(device)  # noqa: E731
+    caption_digits = [d.true_labels if config.caption == "true" else d.labels for d in train]
+    tokens, vocab = None, 0
+    if config.text == "words":  # each run's captions, and a vocabulary from them (module mmcl.cmnist.text)
+        captions = [
+            generate_captions(digits.cpu().numpy(), d.colours.cpu().numpy(), seed, config.caption_noise())
+            for digits, d, seed in zip(caption_digits, train, seeds)
+        ]
+        vocabularies = [Vocabulary(c) for c in captions]
+        length = max(v.encode(c).shape[1] for v, c in zip(vocabularies, captions))
+        tokens = stack([v.encode(c, length) for v, c in zip(vocabularies, captions)])
+        vocab = max(len(v) for v in vocabularies)
     return _Splits(
         train_digits=(train[0].digits.to(torch.float32) / 255).to(device),
         test_digits=(test[0].digits.to(torch.float32) / 255).to(device),
         labels=stack([d.labels for d in train]),
-        caption_digits=stack([d.true_labels if config.caption == "true" else d.labels for d in train]),
+        caption_digits=stack(caption_digits),
         colours=stack([d.colours for d in train]),
         test_labels=stack([d.labels for d in test]),
         test_colours=stack([d.colours for d in test]),
+        tokens=tokens,
+        vocab=vocab,
     )
 
 
@@ -189,7 +146,7 @@ def _view(config: CMNISTConfig, data: _Splits, idx: torch.Tensor, generators: li
     return images
 
 
-def embed_images(encoder: BatchedMLP, digits: torch.Tensor, colours: torch.Tensor, chunk: int = 4096) -> torch.Tensor:
+def embed_images(encoder: nn.Module, digits: torch.Tensor, colours: torch.Tensor, chunk: int = 4096) -> torch.Tensor:
     """Unit-normalised embeddings ``(R, N, k)`` of the un-augmented images
     ``colourise(digits, PALETTE[colours (R, N)])``."""
     palette = _palette(digits.device)
@@ -253,10 +210,18 @@ def train_cmnist(
     data = _splits(config, seed_list, dev)
     init_gens, batch_gens = zip(*(seed_generators(s, 2) for s in seed_list))
     batch_gens = list(batch_gens)
-    encoder = BatchedMLP(list(init_gens), 3 * config.size**2, config.hidden, config.embed).to(dev)
-    modules: dict[str, torch.nn.Module] = {"encoder": encoder}
+    encoder: nn.Module = (
+        BatchedMLP(list(init_gens), 3 * config.size**2, config.hidden, config.embed)
+        if config.encoder == "mlp"
+        else BatchedConv(list(init_gens), config.size, config.hidden, config.embed)
+    ).to(dev)
+    modules: dict[str, nn.Module] = {"encoder": encoder}
     if mode == "multi":
-        modules["text"] = BatchedLinear(list(init_gens), 2 * CLASSES, config.embed, bias=False).to(dev)
+        modules["text"] = (
+            BatchedLinear(list(init_gens), 2 * CLASSES, config.embed, bias=False)
+            if config.text == "ideal"
+            else BatchedBagEncoder(list(init_gens), data.vocab, config.embed, config.embed)
+        ).to(dev)
     params = [p for m in modules.values() for p in m.parameters()]
     optimiser = torch.optim.Adam(params, lr=config.lr)
     runs, steps = len(seed_list), config.n_train // config.batch_size
@@ -293,9 +258,13 @@ def train_cmnist(
                 loss = nt_xent(z1, z2, config.tau)
             else:
                 images = colourise(data.train_digits[idx], _palette(dev)[torch.gather(data.colours, 1, idx)])
-                captions = torch.cat(
-                    [eye[torch.gather(data.caption_digits, 1, idx)], eye[torch.gather(data.colours, 1, idx)]], dim=-1
-                )
+                if data.tokens is not None:  # captions in words: token ids (R, B, L)
+                    captions = torch.gather(data.tokens, 1, idx[..., None].expand(-1, -1, data.tokens.shape[2]))
+                else:
+                    captions = torch.cat(
+                        [eye[torch.gather(data.caption_digits, 1, idx)], eye[torch.gather(data.colours, 1, idx)]],
+                        dim=-1,
+                    )
                 loss = clip_loss(encoder(images), modules["text"](captions), config.tau)
             optimiser.zero_grad(set_to_none=True)
             loss.sum().backward()

@@ -21,10 +21,21 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-__all__ = ["SyntheticConfig", "FIGURE1", "AUGMENTATIONS"]
+__all__ = ["SyntheticConfig", "FIGURE1", "AUGMENTATIONS", "INITS", "MODALITY2_INITS", "OPTIONAL_FIELDS"]
 
 AUGMENTATIONS = ("gaussian", "mask", "mask_all")
 """The single-modal augmentations (eq. 5 and two masking variants, see :class:`SyntheticConfig`)."""
+
+INITS = ("gaussian", "sign_sync", "anti_sync", "correlated", "orthogonal", "warm_single")
+"""The initialisation strategies (:func:`mmcl.model.initialization.initial_pair`); ``"gaussian"`` is the paper's."""
+
+MODALITY2_INITS = ("sign_sync", "anti_sync", "correlated")
+"""Strategies that change only ``W̃⁽⁰⁾``: a single-modal run under them is the Gaussian one."""
+
+OPTIONAL_FIELDS = {"init": "gaussian", "init_rho": 0.0, "sigma0_tilde": None}
+"""Fields added after results were recorded, with their defaults. :meth:`SyntheticConfig.to_dict` leaves them out
+while they are at their defaults, so every configuration written before they existed keeps its dictionary (and every
+recorded sweep cell its key)."""
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
@@ -73,6 +84,10 @@ class SyntheticConfig:
       probability ``1 − mask_rate`` and has an empty one otherwise (its noise mask is the one ``"mask"`` draws).
       ``sigma_eps`` is used only by ``"gaussian"``, ``mask_rate`` only by the masking augmentations.
 
+    The initialisation (the paper's is i.i.d. ``N(0, σ₀²)``, §3.1): ``sigma0_tilde`` is the scale of ``W̃⁽⁰⁾``
+    (``None``: equal to ``σ₀``) and ``init`` one of :data:`INITS`, each a transformation of the same Gaussian
+    draws (``init_rho`` is the correlation of ``"correlated"``); see :mod:`mmcl.model.initialization`.
+
     Every field is checked on construction; an invalid value raises ``ValueError`` naming the field and the
     allowed range.
     """
@@ -96,6 +111,9 @@ class SyntheticConfig:
     label_agreement: float = 1.0
     augmentation: str = "gaussian"
     mask_rate: float = 0.5
+    init: str = "gaussian"
+    init_rho: float = 0.0
+    sigma0_tilde: float | None = None
 
     def __post_init__(self) -> None:
         _check_int("n", self.n, 2)
@@ -122,6 +140,19 @@ class SyntheticConfig:
         _check_float("mask_rate", self.mask_rate, positive=True, allow_zero=True)
         if not 0.0 <= float(self.mask_rate) <= 1.0:
             raise ValueError(f"mask_rate must be in [0, 1], got {self.mask_rate}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
+        _check_float("init_rho", self.init_rho, positive=False)
+        if not -1.0 <= float(self.init_rho) <= 1.0:
+            raise ValueError(f"init_rho must be in [-1, 1], got {self.init_rho}")
+        if self.init_rho != 0 and self.init != "correlated":
+            raise ValueError(
+                f"init_rho is read only by init='correlated'; got init_rho={self.init_rho} with {self.init!r}"
+            )
+        if self.sigma0_tilde is not None:
+            _check_float("sigma0_tilde", self.sigma0_tilde, positive=True)
+        if self.init == "orthogonal" and self.m > min(self.d, self.dim_tilde):
+            raise ValueError(f"init='orthogonal' needs m <= d and m <= d_tilde, got m={self.m}")
         if self.dim_tilde < 2:
             raise ValueError(f"d_tilde must be >= 2 (μ̃ lies along e₂), got {self.dim_tilde}")
 
@@ -135,6 +166,11 @@ class SyntheticConfig:
     def noise_tilde(self) -> float:
         """Noise scale of modality 2, ``σ_ξ̃`` (equal to ``σ_ξ`` in the paper)."""
         return self.sigma_xi if self.sigma_xi_tilde is None else float(self.sigma_xi_tilde)
+
+    @property
+    def init_scale_tilde(self) -> float:
+        """Initialisation scale of modality 2, ``σ̃₀`` (equal to ``σ₀`` in the paper)."""
+        return self.sigma0 if self.sigma0_tilde is None else float(self.sigma0_tilde)
 
     @property
     def snr(self) -> float:
@@ -162,8 +198,13 @@ class SyntheticConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a plain dictionary (JSON-ready)."""
-        return asdict(self)
+        """The fields as a plain dictionary (JSON-ready); the :data:`OPTIONAL_FIELDS` only where they differ from
+        their defaults."""
+        out = asdict(self)
+        for name, default in OPTIONAL_FIELDS.items():
+            if out[name] == default:
+                del out[name]
+        return out
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

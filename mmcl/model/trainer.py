@@ -20,7 +20,14 @@ initialisation):
 * ``test_accuracy`` — the OOD probe accuracy (:mod:`mmcl.model.probe`) at the epochs listed in ``eval_epochs``
   (every ``eval_every`` epochs and at the end);
 * with ``record="coefficients"`` also ``rho`` ``(R, T+1, m, n)`` and ``pos_prob`` (``ℓ'_i⁽ᵗ⁾``, ``(R, T+1, n)``);
-* in the multi-modal case the same for modality 2 with the suffix ``_tilde``.
+* in the multi-modal case the same for modality 2 with the suffix ``_tilde``, and the quantities of the
+  synchronisation of Lemma D.3: ``signal_pre`` ``⟨w_r⁽ᵗ⁾, μ⟩`` and ``signal_pre_tilde`` ``⟨w̃_r⁽ᵗ⁾, μ̃⟩``, the exact
+  pre-activations, ``(R, T+1, m)``, and ``noise_agreement``, the fraction of pairs ``(r, i)`` whose activation
+  patterns on the training noise agree, ``1[⟨w_r, ξ_i⟩ > 0] = 1[⟨w̃_r, ξ̃_i⟩ > 0]``, ``(R, T+1)``.
+
+The initial weights follow ``config.init`` (:func:`mmcl.model.initialization.initial_pair`); with
+``init="warm_single"`` the modality-1 encoder of a multi-modal run starts from the final weights of the single-modal
+run of the same seed and configuration, trained first in the same call.
 
 ``γ`` and ``ρ`` follow the exact coefficient recursions of Lemma 5.1/5.3 (see :mod:`mmcl.model.dynamics`).
 """
@@ -38,8 +45,9 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import SyntheticConfig
-from .data import SyntheticData, initial_weights, parse_seeds, sample, stack
+from .data import SyntheticData, parse_seeds, sample, stack
 from .dynamics import HalfStep, multi_modal_terms, single_modal_terms
+from .initialization import initial_pair
 from .losses import negative_mask
 from .probe import probe_accuracy_from, probe_preactivations
 
@@ -194,6 +202,12 @@ class _Recorder:
         t1 = epochs + 1
         z = lambda *shape: torch.zeros(*shape, dtype=torch.float64, device=device)  # noqa: E731
         self.store: dict[str, torch.Tensor] = {"train_loss": z(runs, t1)}
+        if mode == "multi":
+            self.store |= {
+                "signal_pre": z(runs, t1, m),
+                "signal_pre_tilde": z(runs, t1, m),
+                "noise_agreement": z(runs, t1),
+            }
         for s in self.suffixes:
             self.store["signal_learning" + s] = z(runs, t1)
             self.store["noise_memorization" + s] = z(runs, t1)
@@ -210,6 +224,12 @@ class _Recorder:
         steps: Sequence[HalfStep],
     ) -> None:
         self.store["train_loss"][:, t] = loss
+        if len(steps) == 2:  # the pre-activations of Lemma D.3's sign classes and the noise activation patterns
+            self.store["signal_pre"][:, t] = steps[0].signal
+            self.store["signal_pre_tilde"][:, t] = steps[1].signal
+            self.store["noise_agreement"][:, t] = (
+                ((steps[0].noise > 0) == (steps[1].noise > 0)).to(loss.dtype).mean((1, 2))
+            )
         for s, (gamma, rho), step in zip(self.suffixes, coefficients, steps):
             self.store["signal_learning" + s][:, t] = gamma.abs().amax(1)
             self.store["noise_memorization" + s][:, t] = rho.amax(1).mean(1)
@@ -234,8 +254,9 @@ def _draw(
 
     def one(run: tuple[SyntheticConfig, int]) -> tuple[SyntheticData, torch.Tensor, torch.Tensor | None]:
         c, s = run
-        w_t = initial_weights(c, s, 2).to(device, dtype) if mode == "multi" else None
-        return sample(c, s, (mode,)).to(device, dtype), initial_weights(c, s, 1).to(device, dtype), w_t
+        w, w_t = initial_pair(c, s, mode)
+        w_t = w_t.to(device, dtype) if w_t is not None else None
+        return sample(c, s, (mode,)).to(device, dtype), w.to(device, dtype), w_t
 
     runs = list(zip(configs, seeds))
     workers = min(len(runs), torch.get_num_threads())
@@ -287,6 +308,20 @@ def train(
     configs, seed_list = _broadcast(config, seeds)
     dev, dt = resolve_device(device), resolve_dtype(dtype)
     data, w0, w0_t = _draw(configs, seed_list, mode, dev, dt)
+    warm = [i for i, c in enumerate(configs) if c.init == "warm_single"]
+    if warm and mode == "single":
+        raise ValueError("init='warm_single' starts a multi-modal run from a single-modal one; use mode='multi'")
+    if warm:  # W⁽⁰⁾ of these runs: the final weights of their single-modal twins (same seed, Gaussian start)
+        twins = train(
+            [configs[i].replace(init="gaussian") for i in warm],
+            "single",
+            [seed_list[i] for i in warm],
+            device=dev,
+            dtype=dt,
+            eval_every=max(configs[0].epochs, 1),
+        )
+        w0 = w0.clone()
+        w0[warm] = twins.w
     tau = _per_run(configs, "tau", dev, dt)
     lr = _per_run(configs, "lr", dev, dt)
     epochs, m, n = configs[0].epochs, configs[0].m, configs[0].n

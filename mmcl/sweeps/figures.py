@@ -15,8 +15,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
-from ..theory.predictions import n_snr2_window
+from ..model.snr import n_snr2_window
 from .phase import C_MU_THEORY, EXPERIMENT, WINDOW, Surface, axis_index
+from .stats import t_interval
 
 __all__ = ["phase_diagram", "line_panel", "unequal_modalities_figure", "augmentation_figure", "richer_model_figure"]
 
@@ -40,7 +41,8 @@ def phase_diagram(s: Surface, title: str | None = None) -> plt.Figure:
     in ``log``), each showing the seed mean. Drawn on every panel: the theory's ``C_μ ≥ 2.66`` (dashed, below the
     first row it admits), the proof window ``n·SNR² ∈ [1.7, 1.8]`` (hatched band), the region where both proofs'
     inequalities hold (``n·SNR² ≤ 1.8`` and ``C_μ·n·SNR² ≥ 4.51``, orange outline) and Figure 1's point (star) on
-    the experiment's ``n·SNR² = 1.25`` (dotted). A dot marks a gap larger than two standard errors.
+    the experiment's ``n·SNR² = 1.25`` (dotted). A dot marks a gap shown positive by the paired t test with the
+    Benjamini–Hochberg correction over the grid at false discovery rate 0.05 (:meth:`.phase.Surface.significant`).
     """
     if (s.x_name, s.y_name) != ("n_snr2", "c_mu"):
         raise ValueError(f"phase_diagram needs a surface over (n_snr2, c_mu), got ({s.x_name}, {s.y_name})")
@@ -139,13 +141,15 @@ def line_panel(
     marker: str = "o",
     logx: bool = False,
 ) -> None:
-    """Seed mean ± one standard deviation of ``key`` against ``s.x``, one line per ``s.y`` value."""
+    """Seed mean of ``key`` with its 95% t interval against ``s.x``, one line per ``s.y`` value."""
     cmap = plt.get_cmap("viridis")
     for j, yv in enumerate(s.y):
         color = colors[j] if colors is not None else cmap(j / max(len(s.y) - 1, 1))
-        mean, std = s.mean(key)[j], s.std(key)[j]
+        mean, half = s.mean(key)[j], s.interval(key).half_width[j]
         label = label_of(yv) if label_of is not None else (None if yv is None else f"{s.y_name} = {yv}")
-        ax.errorbar(s.x.astype(float), mean, yerr=std, marker=marker, color=color, label=label, capsize=2, lw=1.5, ms=4)
+        ax.errorbar(
+            s.x.astype(float), mean, yerr=half, marker=marker, color=color, label=label, capsize=2, lw=1.5, ms=4
+        )
     if logx:
         ax.set_xscale("log")
         ax.set_xticks(s.x.astype(float), [f"{v:g}" for v in s.x])
@@ -155,8 +159,9 @@ def line_panel(
 
 
 def _single_band(ax: plt.Axes, values: np.ndarray) -> None:
-    mean, std = float(values.mean()), float(values.std())
-    ax.axhspan(mean - std, mean + std, color="#d62728", alpha=0.15, lw=0)
+    """The single-modal mean (``values``: one per seed) with its 95% t interval as a band."""
+    mean, half = t_interval(values)
+    ax.axhspan(mean - half, mean + half, color="#d62728", alpha=0.15, lw=0)
     ax.axhline(mean, color="#d62728", lw=1.5, label="single-modal")
 
 
@@ -168,7 +173,7 @@ def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float, n_snr2: 
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
     line_panel(left, s, "multi", label_of=lambda v: f"$\\tilde d$ = {v}", logx=True)
-    _single_band(left, s.values["single"])
+    _single_band(left, s.values["single"][0, 0])  # the single-modal setting never sees modality 2: one cell
     left.set_xlabel("$\\sigma_{\\tilde\\xi}$ (modality 1: $\\sigma_\\xi = 1$)")
     left.set_ylabel("OOD test accuracy")
     left.set_title("Multi-modal accuracy as modality 2 gets noisier", fontsize=10)
@@ -179,7 +184,7 @@ def unequal_modalities_figure(s: Surface, n: int, mu_tilde_norm: float, n_snr2: 
         right.errorbar(
             snr,
             s.mean("gap")[j],
-            yerr=s.std("gap")[j],
+            yerr=s.interval("gap").half_width[j],
             fmt="o",
             color=cmap(j / max(len(s.y) - 1, 1)),
             capsize=2,
@@ -232,7 +237,8 @@ def augmentation_figure(
     ):
         label = "single-modal" if s is gaussian or mask_all is None else "single-modal, masking the noise patch"
         line_panel(ax, s, "single", colors=["#d62728"], label_of=lambda _, label=label: label)
-        ax.axhspan(multi.mean() - multi.std(), multi.mean() + multi.std(), color="#1f77b4", alpha=0.15, lw=0)
+        band = t_interval(multi)
+        ax.axhspan(band.low, band.high, color="#1f77b4", alpha=0.15, lw=0)
         ax.axhline(multi.mean(), color="#1f77b4", lw=1.5, label="multi-modal (no augmentation)")
         ax.set_xlabel(name)
         ax.set_ylim(0.5, 1.0)
@@ -247,7 +253,7 @@ def augmentation_figure(
     loss.errorbar(
         mask_loss.x.astype(float),
         mask_loss.mean("single")[0],
-        yerr=mask_loss.std("single")[0],
+        yerr=mask_loss.interval("single").half_width[0],
         marker="o",
         color="#d62728",
         capsize=2,
@@ -258,7 +264,7 @@ def augmentation_figure(
         loss.errorbar(
             mask_all_loss.x.astype(float),
             mask_all_loss.mean("single")[0],
-            yerr=mask_all_loss.std("single")[0],
+            yerr=mask_all_loss.interval("single").half_width[0],
             marker="s",
             color="#9467bd",
             capsize=2,
@@ -287,9 +293,15 @@ def richer_model_figure(s: Surface) -> plt.Figure:
     j0 = axis_index(s.y, 0, s.y_name)
     x = s.x.astype(float)
     left.errorbar(
-        x, s.mean("multi")[j0], yerr=s.std("multi")[j0], marker="o", color="#1f77b4", capsize=2, label="multi-modal"
+        x,
+        s.mean("multi")[j0],
+        yerr=s.interval("multi").half_width[j0],
+        marker="o",
+        color="#1f77b4",
+        capsize=2,
+        label="multi-modal",
     )
-    _single_band(left, s.values["single"][j0])
+    _single_band(left, s.values["single"][j0, 0])  # nor the label agreement
     left.set_xlabel("label agreement of modality 2")
     left.set_ylabel("OOD test accuracy ($\\nu \\parallel \\mu$)")
     left.set_title("A partly shared signal", fontsize=10)
@@ -299,7 +311,13 @@ def richer_model_figure(s: Surface) -> plt.Figure:
     i1 = axis_index(s.x, 1.0, s.x_name)
     for key, color, label in (("single", "#d62728", "single-modal"), ("multi", "#1f77b4", "multi-modal (agreement 1)")):
         right.errorbar(
-            angles, s.mean(key)[:, i1], yerr=s.std(key)[:, i1], marker="o", color=color, capsize=2, label=label
+            angles,
+            s.mean(key)[:, i1],
+            yerr=s.interval(key).half_width[:, i1],
+            marker="o",
+            color=color,
+            capsize=2,
+            label=label,
         )
     right.axvspan(86.8, 90, color="grey", alpha=0.2, lw=0, label="theory's near-orthogonal shift")
     right.axhline(0.5, color="black", lw=0.8, ls=":")

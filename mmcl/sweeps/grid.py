@@ -13,6 +13,7 @@ A *grid* (:class:`Grid`, read from YAML or JSON by :func:`load_grid`) is
     seeds: 5                     # a count K (seeds 0 … K−1) or a list
     modes: [single, multi]
     dtype: float32
+    record: [synchronisation]    # optional: extra per-seed results (see RECORDS)
 
 A *cell* (:class:`Cell`) is one point of the grid in one mode, with all its seeds; its configuration comes from
 :func:`resolve_config` and is :func:`canonical` for the mode. Fields that a mode never reads (modality 2 for
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..model.config import SyntheticConfig
+from ..model.config import MODALITY2_INITS, SyntheticConfig
 from ..model.data import parse_seeds
 from ..model.trainer import MODES, resolve_dtype
 
@@ -45,6 +46,8 @@ __all__ = [
     "load_grid",
     "resolve_config",
     "canonical",
+    "RECORDS",
+    "config_key",
 ]
 
 DERIVED = ("n_snr2", "c_mu")
@@ -52,9 +55,13 @@ DERIVED = ("n_snr2", "c_mu")
 ``n·SNR² = n_snr2``, §2.3) and ``c_mu`` sets ``‖μ̃‖ = C_μ·‖μ‖`` (Assumption 4.1(7)); applied in this order, after
 every plain field."""
 
-_MODALITY2 = ("mu_tilde_norm", "d_tilde", "sigma_xi_tilde", "label_agreement")
+_MODALITY2 = ("mu_tilde_norm", "d_tilde", "sigma_xi_tilde", "label_agreement", "sigma0_tilde")
 _AUGMENTATION = ("sigma_eps", "augmentation", "mask_rate")
-_GRID_KEYS = ("name", "description", "base", "grid", "cases", "seeds", "modes", "dtype")
+_GRID_KEYS = ("name", "description", "base", "grid", "cases", "seeds", "modes", "dtype", "record")
+RECORDS = ("synchronisation",)
+"""Extra results a grid may ask its multi-modal cells to record: ``synchronisation``, the per-neuron sign changes and
+synchronisation times of Lemma D.3 (:func:`.runner.synchronisation_record`, chapter 13). They do not enter the cell's
+key."""
 _FLOAT_FIELDS = tuple(f.name for f in dataclasses.fields(SyntheticConfig) if "float" in str(f.type))
 
 
@@ -106,6 +113,8 @@ def canonical(config: SyntheticConfig, mode: str) -> SyntheticConfig:
     unused = list(_MODALITY2 if mode == "single" else _AUGMENTATION)
     if mode == "single":
         unused.append("mask_rate" if config.augmentation == "gaussian" else "sigma_eps")
+        if config.init in MODALITY2_INITS + ("warm_single",):  # these change only the multi-modal start
+            unused += ["init", "init_rho"]
     return config.replace(**{name: getattr(default, name) for name in unused})
 
 
@@ -118,12 +127,23 @@ class Cell:
     seeds: tuple[int, ...]
     dtype: str
     point: tuple[tuple[str, Any], ...]
+    record: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         """Identity of the cell's work: a hash of mode, configuration, seeds and dtype (not of ``point``)."""
         payload = {"mode": self.mode, "config": self.config.to_dict(), "seeds": list(self.seeds), "dtype": self.dtype}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+    @property
+    def config_key(self) -> str:
+        """Identity of the cell's runs up to the seeds (:func:`config_key`): cells that differ only in their seeds
+        share it, so a results file can hold a cell's seeds in several lines (a grid extended to more seeds)."""
+        return config_key(self.mode, self.config, self.dtype)
+
+    def with_seeds(self, seeds: Sequence[int]) -> "Cell":
+        """The same cell with other seeds."""
+        return dataclasses.replace(self, seeds=tuple(int(s) for s in seeds))
 
     @property
     def shape(self) -> tuple:
@@ -148,6 +168,7 @@ class Grid:
     dtype: str = "float32"
     name: str | None = None
     description: str | None = None
+    record: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> "Grid":
@@ -175,8 +196,19 @@ class Grid:
             raise ValueError(f"modes must be a non-empty list drawn from {list(MODES)}, got {modes!r}")
         dtype = spec.get("dtype", "float32")
         resolve_dtype(dtype)
+        record = spec.get("record") or []
+        if isinstance(record, str) or any(r not in RECORDS for r in record) or len(set(record)) != len(record):
+            raise ValueError(f"record must be a list drawn from {list(RECORDS)}, got {record!r}")
         grid = cls(
-            base, tuple(axes), cases, tuple(seeds), tuple(modes), dtype, spec.get("name"), spec.get("description")
+            base,
+            tuple(axes),
+            cases,
+            tuple(seeds),
+            tuple(modes),
+            dtype,
+            spec.get("name"),
+            spec.get("description"),
+            tuple(record),
         )
         grid.cells()  # validate every configuration now, before any training
         return grid
@@ -219,6 +251,7 @@ class Grid:
             "seeds": list(self.seeds),
             "modes": list(self.modes),
             "dtype": self.dtype,
+            "record": list(self.record) or None,
         }
         return {k: v for k, v in out.items() if v is not None}
 
@@ -238,7 +271,9 @@ class Grid:
             except ValueError as exc:
                 raise ValueError(f"grid point {point}: {exc}") from None
             frozen = tuple(sorted((k, _plain(v)) for k, v in point.items()))
-            out.extend(Cell(mode, canonical(config, mode), self.seeds, self.dtype, frozen) for mode in self.modes)
+            out.extend(
+                Cell(mode, canonical(config, mode), self.seeds, self.dtype, frozen, self.record) for mode in self.modes
+            )
         return out
 
     def unique_cells(self) -> list[Cell]:
@@ -254,6 +289,20 @@ class Grid:
     @property
     def runs(self) -> int:
         return sum(len(c.seeds) for c in self.unique_cells())
+
+
+def config_key(mode: str, config: SyntheticConfig | Mapping[str, Any], dtype: str) -> str:
+    """A hash of mode, configuration and dtype: the identity of one run up to its seed.
+
+    A run's result depends on its seed and configuration only, not on the batch it was trained in (each run draws
+    from its own random streams), so a seed trained in one line of a results file stands for the same seed of
+    every cell with this key. ``config`` may be a stored configuration dictionary; it is read back through
+    :class:`~mmcl.model.config.SyntheticConfig`, so a field added later with its default does not change the key.
+    """
+    if isinstance(config, Mapping):
+        config = SyntheticConfig.from_dict(dict(config))
+    payload = {"mode": mode, "config": config.to_dict(), "dtype": dtype}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def _plain(value: Any) -> Any:

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ..theory.predictions import n_snr2_window
+from ..model.snr import n_snr2_window
+from .stats import TInterval, benjamini_hochberg, t_interval, t_test_p_value
 
 __all__ = [
     "Surface",
@@ -69,23 +70,47 @@ class Surface:
     def mean(self, key: str) -> np.ndarray:
         return self.values[key].mean(-1)
 
-    def std(self, key: str) -> np.ndarray:
-        return self.values[key].std(-1)
-
-    def se(self, key: str) -> np.ndarray:
-        """Standard error of the mean over seeds (``ddof = 1``)."""
-        v = self.values[key]
-        return v.std(-1, ddof=1) / math.sqrt(v.shape[-1]) if v.shape[-1] > 1 else np.full(v.shape[:-1], np.nan)
-
     def at(self, key: str, x: Any, y: Any = None) -> np.ndarray:
         """The per-seed values of ``key`` at grid point ``(x, y)``."""
         i = axis_index(self.x, x, self.x_name)
         j = 0 if self.y_name is None else axis_index(self.y, y, self.y_name)
         return self.values[key][j, i]
 
-    def significant(self, key: str = "gap", z: float = 2.0) -> np.ndarray:
-        """``mean > z·SE``: where ``key`` (by default the gap) is positive beyond seed noise."""
-        return self.mean(key) > z * self.se(key)
+    def interval(self, key: str, level: float = 0.95) -> TInterval:
+        """The t interval of the seed mean of ``key`` at every grid point (:func:`.stats.t_interval`; for
+        ``"gap"`` the interval of the seed-paired difference). Points with a NaN seed (a diverged cell) get NaN."""
+        v = self.values[key]
+        mean, half = np.full(v.shape[:-1], np.nan), np.full(v.shape[:-1], np.nan)
+        ok = np.isfinite(v).all(-1)
+        if ok.any():
+            mean[ok], half[ok] = t_interval(v[ok], axis=-1, level=level)
+        return TInterval(mean, half)
+
+    def p_values(self, key: str = "gap", alternative: str = "two-sided") -> np.ndarray:
+        """The t-test p-value of ``mean = 0`` at every grid point (for ``"gap"`` the paired t test over seeds);
+        1 where a seed is NaN."""
+        v = self.values[key]
+        p = np.ones(v.shape[:-1])
+        ok = np.isfinite(v).all(-1)
+        if ok.any():
+            p[ok] = t_test_p_value(v[ok], alternative=alternative, axis=-1)
+        return p
+
+    def verdicts(self, key: str = "gap", q: float = 0.05) -> np.ndarray:
+        """``+1`` where ``key`` is positive, ``−1`` where it is negative and ``0`` where neither is shown: the
+        two-sided t tests of :meth:`p_values` with the Benjamini–Hochberg procedure at false discovery rate ``q``
+        over all the grid points of this surface (:func:`.stats.benjamini_hochberg`), signed by the mean."""
+        found = benjamini_hochberg(self.p_values(key), q).discoveries
+        return np.where(found, np.sign(np.nan_to_num(self.mean(key))), 0).astype(int)
+
+    def significant(self, key: str = "gap", q: float = 0.05) -> np.ndarray:
+        """Where ``key`` (by default the gap multi − single) is positive, after the Benjamini–Hochberg correction at
+        false discovery rate ``q`` over the surface's points (:meth:`verdicts`)."""
+        return self.verdicts(key, q) > 0
+
+    def significantly_negative(self, key: str = "gap", q: float = 0.05) -> np.ndarray:
+        """Where ``key`` is negative, with the same correction as :meth:`significant`."""
+        return self.verdicts(key, q) < 0
 
 
 def axis_index(axis: np.ndarray, value: Any, name: str) -> int:

@@ -13,6 +13,7 @@ one row per cell of the grid; :func:`compare` checks runs trained now against th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..model.config import SyntheticConfig
-from .grid import DERIVED, Cell, Grid, _plain
+from .grid import DERIVED, Cell, Grid, _plain, config_key
 
 __all__ = [
     "FORMAT",
@@ -32,6 +33,8 @@ __all__ = [
     "load_results",
     "compare",
     "Agreement",
+    "seed_lines",
+    "merged_line",
 ]
 
 FORMAT = "mmcl-sweep/1"
@@ -88,6 +91,19 @@ class ResultsFile:
     def finished(self) -> set[str]:
         return {line["key"] for line in self.lines if line.get("kind") == "cell"}
 
+    def pending(self, cells: Sequence[Cell]) -> list[Cell]:
+        """What is left to train of ``cells``: each cell with the seeds that no line of the file holds yet (matched
+        by :attr:`.grid.Cell.config_key`), cells with every seed stored left out. A grid extended to more seeds
+        thus trains only the new ones."""
+        stored = seed_lines(self.lines)
+        out = []
+        for cell in cells:
+            done = stored.get(cell.config_key, {})
+            missing = [s for s in cell.seeds if s not in done]
+            if missing:
+                out.append(cell if len(missing) == len(cell.seeds) else cell.with_seeds(missing))
+        return out
+
     @property
     def headers(self) -> int:
         return sum(1 for line in self.lines if line.get("kind") == "header")
@@ -136,6 +152,39 @@ def _parse(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int, bool]:
 
 
 # -- reading results ------------------------------------------------------------------------------------------------
+def seed_lines(lines: Sequence[Mapping[str, Any]]) -> dict[str, dict[int, tuple[Mapping[str, Any], int]]]:
+    """Every stored run: ``{config_key: {seed: (its cell line, its position in the line's seeds)}}``.
+
+    A seed stored twice (which the runner never writes) keeps its first line."""
+    out: dict[str, dict[int, tuple[Mapping[str, Any], int]]] = {}
+    for line in lines:
+        if line.get("kind") != "cell":
+            continue
+        runs = out.setdefault(config_key(line["mode"], line["config"], line["dtype"]), {})
+        for position, seed in enumerate(line["seeds"]):
+            runs.setdefault(int(seed), (line, position))
+    return out
+
+
+def merged_line(cell: Cell, runs: Mapping[int, tuple[Mapping[str, Any], int]]) -> dict[str, Any] | None:
+    """The ``cell`` line of ``cell`` assembled seed by seed from the stored ``runs`` of its configuration
+    (:func:`seed_lines`), in the order of ``cell.seeds``; ``None`` when a seed is missing.
+
+    Its status is ``"diverged"`` when any of the lines it draws on diverged (and then it has no results)."""
+    if any(s not in runs for s in cell.seeds):
+        return None
+    parts = [runs[s] for s in cell.seeds]
+    sources = list({id(line): line for line, _ in parts}.values())
+    if len(sources) == 1 and list(sources[0]["seeds"]) == list(cell.seeds):
+        return dict(sources[0])
+    bad = [line for line in sources if line["status"] != "ok"]
+    if bad:
+        return {**bad[0], "seeds": list(cell.seeds), "results": None}
+    names = [k for k in sources[0]["results"] if all(k in line["results"] for line in sources)]
+    results = {k: [line["results"][k][i] for line, i in parts] for k in names}
+    return {**sources[0], "key": cell.key, "seeds": list(cell.seeds), "results": results}
+
+
 def _row(cell: Cell, line: Mapping[str, Any]) -> dict[str, Any]:
     """The table row of ``cell`` from its ``cell`` line (:meth:`SweepResults.table`, :func:`.runner.train_grid`)."""
     row = {**cell.coordinates, "mode": cell.mode, "seeds": np.asarray(cell.seeds), "status": line["status"]}
@@ -151,6 +200,8 @@ class SweepResults:
     path: Path
     headers: list[dict[str, Any]]
     cells: dict[str, dict[str, Any]]
+    runs: dict[str, dict[int, tuple[Mapping[str, Any], int]]] = dataclasses.field(default_factory=dict)
+    """Every stored run by configuration and seed (:func:`seed_lines`)."""
 
     @property
     def grid(self) -> Grid:
@@ -162,16 +213,21 @@ class SweepResults:
         """Command and code version of every invocation that wrote to the file."""
         return [h["provenance"] for h in self.headers]
 
+    def line(self, cell: Cell) -> dict[str, Any] | None:
+        """The stored results of ``cell`` (:func:`merged_line`: its seeds may come from several lines), or ``None``."""
+        return merged_line(cell, self.runs.get(cell.config_key, {}))
+
     def table(self, grid: Grid | None = None) -> list[dict[str, Any]]:
         """One row per cell of ``grid`` (default: :attr:`grid`): its point, mode, status and per-seed results.
 
-        Raises ``ValueError`` when a cell of the grid has no result yet (an unfinished sweep).
+        A cell's seeds may be stored in several lines (a grid extended to more seeds); any subset of the stored
+        seeds can be read. Raises ``ValueError`` when a seed of a cell has no result yet (an unfinished sweep).
         """
         grid = self.grid if grid is None else grid
         rows = []
         missing = 0
         for cell in grid.cells():
-            line = self.cells.get(cell.key)
+            line = self.line(cell)
             if line is None:
                 missing += 1
                 continue
@@ -194,7 +250,8 @@ def load_results(path: str | os.PathLike[str]) -> SweepResults:
     headers = [line for line in lines if line["kind"] == "header"]
     if not headers:
         raise ValueError(f"{path} holds no sweep header")
-    return SweepResults(path, headers, {line["key"]: line for line in lines if line["kind"] == "cell"})
+    cells = {line["key"]: line for line in lines if line["kind"] == "cell"}
+    return SweepResults(path, headers, cells, seed_lines(lines))
 
 
 @dataclass
@@ -217,7 +274,7 @@ def compare(rows: Sequence[Mapping[str, Any]], results: SweepResults, metric: st
     """
     stored: dict[tuple, Mapping[str, Any]] = {}
     for cell in results.grid.cells():
-        line = results.cells.get(cell.key)
+        line = results.line(cell)
         if line is not None and line["status"] == "ok":
             stored[(cell.mode, cell.point)] = dict(zip(line["seeds"], line["results"][metric]))
     diffs = []

@@ -6,9 +6,14 @@ Cells whose configurations share the shapes ``(n, d, d̃, m, n_test, epochs)`` a
 cell; a cell that diverges alone is recorded as ``diverged``.
 
 :func:`run_sweep` appends one ``cell`` line per finished cell to the results file (:mod:`.results`) as soon as its
-batch is done. Re-running the same command skips every cell already in the file (matched by :attr:`.grid.Cell.key`,
-a hash of mode, configuration, seeds and dtype), so an interrupted sweep resumes without losing or duplicating work.
+batch is done. Re-running the same command skips every run already in the file (matched by
+:attr:`.grid.Cell.config_key`, a hash of mode, configuration and dtype, and the seed), so an interrupted sweep
+resumes without losing or duplicating work.
 :func:`train_grid` trains a grid in memory, without a results file.
+
+A run's result depends only on its configuration and seed, so resuming works seed by seed: a grid extended to more
+seeds (``seeds: 5`` → ``seeds: 20``) trains only the new seeds of each cell, as one more line per cell, and
+:meth:`.results.SweepResults.table` assembles a cell from all the lines that hold its seeds.
 
 Both train in this process by default. Given an ``executor`` (anything with ``submit`` returning futures: a Dask
 ``distributed.Client``, see :mod:`.cluster`, or a :mod:`concurrent.futures` pool), each batch becomes one task
@@ -45,6 +50,7 @@ __all__ = [
     "train_grid",
     "train_batch",
     "cell_record",
+    "synchronisation_record",
 ]
 
 
@@ -69,6 +75,8 @@ def cell_record(cell: Cell, run: Run, rows: slice, in_dist: np.ndarray, header: 
     if cell.mode == "multi":
         results["signal_learning_tilde"] = rounded(h["signal_learning_tilde"][rows, -1])
         results["noise_memorization_tilde"] = rounded(h["noise_memorization_tilde"][rows, -1])
+        if "synchronisation" in cell.record:
+            results |= synchronisation_record(run, rows)
     return {
         "kind": "cell",
         "key": cell.key,
@@ -84,6 +92,42 @@ def cell_record(cell: Cell, run: Run, rows: slice, in_dist: np.ndarray, header: 
         "batch_runs": run.runs,
         "batch_seconds": round(seconds, 3),
     }
+
+
+def _first(condition: np.ndarray) -> np.ndarray:
+    """The first index along axis 1 at which ``condition`` holds, −1 where it never does."""
+    return np.where(condition.any(1), condition.argmax(1), -1)
+
+
+def synchronisation_record(run: Run, rows: slice) -> dict[str, Any]:
+    """Per seed, what Lemma D.3's synchronisation leaves in a multi-modal run (recorded for the cells of grids with
+    ``record: [synchronisation]``; chapter 13 reads it back).
+
+    Per neuron (lists of ``m``): the signs of ``⟨w_r⁽⁰⁾, μ⟩`` and ``⟨w̃_r⁽⁰⁾, μ̃⟩`` (``sign0``, ``sign0_tilde``), the
+    first epoch at which each changes sign (``first_flip``, ``first_flip_tilde``, −1 if never), how often each changes
+    sign (``flips``, ``flips_tilde``) and the first epoch at which the two agree (``sync_time``, 0 if aligned at
+    ``t = 0``, −1 if never). Per run: ``signal_time``, the first epoch with ``max_r |γ_r| ≥ 1`` (the measured end of
+    stage 1, Lemma 5.4; −1 if never), and at the last epoch the fraction of pairs ``(r, i)`` whose activation patterns
+    agree across the modalities on the training signal parts (``1[y_i⟨w_r, μ⟩ > 0] = 1[ỹ_i⟨w̃_r, μ̃⟩ > 0]``,
+    ``signal_agreement``) and noise parts (``noise_agreement``), and of neurons whose pattern on the test signal ``ν``
+    agrees with that on ``μ̃`` (``test_signal_agreement``).
+    """
+    h = run.history
+    sig, sig_t = np.sign(h["signal_pre"][rows]), np.sign(h["signal_pre_tilde"][rows])  # (R, T+1, m)
+    out: dict[str, Any] = {}
+    for suffix, s in (("", sig), ("_tilde", sig_t)):
+        out["sign0" + suffix] = s[:, 0].astype(int).tolist()
+        out["first_flip" + suffix] = _first(s != s[:, :1]).tolist()
+        out["flips" + suffix] = (s[:, 1:] != s[:, :-1]).sum(1).tolist()
+    out["sync_time"] = _first(sig * sig_t > 0).tolist()
+    out["signal_time"] = _first(h["signal_learning"][rows] >= 1.0).tolist()
+    y, y_t = run.data.y[rows].cpu().numpy(), run.data.labels_tilde[rows].cpu().numpy()
+    active, active_t = (sig[:, -1, :, None] * y[:, None, :] > 0), (sig_t[:, -1, :, None] * y_t[:, None, :] > 0)
+    out["signal_agreement"] = rounded((active == active_t).mean((1, 2)))
+    out["noise_agreement"] = rounded(h["noise_agreement"][rows, -1])
+    on_nu = (run.w[rows] @ run.data.nu[rows, :, None])[..., 0].cpu().numpy()  # ⟨w_r⁽ᵀ⁾, ν⟩ (R, m)
+    out["test_signal_agreement"] = rounded((np.sign(on_nu) == sig_t[:, -1]).mean(1))
+    return out
 
 
 def _chunks(cells: Sequence[Cell], batch_runs: int) -> list[list[Cell]]:
@@ -331,8 +375,7 @@ def run_sweep(
     start = time.perf_counter()
     cells = grid.unique_cells()
     with ResultsFile(out) as results:
-        done = results.finished
-        pending = [c for c in cells if c.key not in done]
+        pending = results.pending(cells)
         summary = SweepSummary(len(cells), len(cells) - len(pending), 0, 0, 0, 0.0, results.repaired)
         if not pending:
             summary.seconds = time.perf_counter() - start

@@ -66,6 +66,10 @@ class TInterval(NamedTuple):
     def high(self) -> Any:
         return self.mean + self.half_width
 
+    def text(self, digits: int = 3) -> str:
+        """``"mean ± half_width"`` rounded to ``digits`` decimals (one sample)."""
+        return f"{self.mean:.{digits}f} ± {self.half_width:.{digits}f}"
+
 
 class Interval(NamedTuple):
     """A point estimate with a (possibly asymmetric) interval ``[low, high]``.
@@ -76,6 +80,10 @@ class Interval(NamedTuple):
     low: Any
     high: Any
     undefined: float = 0.0
+
+    def text(self, digits: int = 3) -> str:
+        """``"estimate [low, high]"`` rounded to ``digits`` decimals (one quantity)."""
+        return f"{self.estimate:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
 
 class BHResult(NamedTuple):

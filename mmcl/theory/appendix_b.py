@@ -47,7 +47,7 @@ class AntiConcentration:
         verdict = (
             Verdict.CORRECTED
             if bound_ok and identity_error > 10 * mc_error
-            else (Verdict.HOLDS if bound_ok else Verdict.FAILS)
+            else (Verdict.HOLDS if bound_ok else Verdict.WRONG)
         )
         k = int(np.argmin(np.abs(self.ratio - 1.0)))
         return Check(

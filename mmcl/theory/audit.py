@@ -1,8 +1,9 @@
 """Every lemma of the paper with a computed verdict: the book's summary table (Chapter 12).
 
 :func:`all_checks` runs the time-0 Monte Carlo checks (:mod:`mmcl.theory.init_lemmas`), one recorded single-modal and
-one multi-modal run at the given configuration (:func:`mmcl.theory.trajectory.record`) and every stage check
-(:mod:`mmcl.theory.stage1_single`, :mod:`mmcl.theory.stage1_multi`, :mod:`mmcl.theory.stage2`);
+one multi-modal run at the given configuration (:func:`mmcl.theory.trajectory.record`), every stage check
+(:mod:`mmcl.theory.stage1_single`, :mod:`mmcl.theory.stage1_multi`, :mod:`mmcl.theory.stage2`) and the independent
+check of Lemma 5.1 against plain gradient descent (:mod:`mmcl.theory.recursion`);
 :func:`mmcl.theory.verdicts.summary_table` turns the list into the table. The
 chapters call the same functions with the same seeds, so the table and the chapters agree by construction.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from ..model.config import SyntheticConfig
 from . import init_lemmas, stage1_multi, stage1_single, stage2
+from .recursion import lemma_5_1_independent
 from .trajectory import Trajectory, record
 from .verdicts import Check
 
@@ -22,12 +24,17 @@ EPSILON = 0.05
 verdicts change with ``ε``."""
 
 
-def stage_checks_single(traj: Trajectory, eps: float = EPSILON, delta: float = 0.1) -> list[Check]:
-    """All single-modal stage checks: Lemmas 5.1, C.1–C.5, C.7, C.11, 5.2 (stage 1) and C.13–C.18 (stage 2)."""
+def stage_checks_single(
+    traj: Trajectory, eps: float = EPSILON, delta: float = 0.1, *, with_recursion: bool = True
+) -> list[Check]:
+    """All single-modal stage checks: Lemmas 5.1, C.1–C.5, C.7, C.11, 5.2 (stage 1) and C.13–C.18 (stage 2).
+
+    ``with_recursion=False`` leaves out the least-squares check of Lemma 5.1 (it needs weight snapshots and holds by
+    construction)."""
     if traj.mode != "single":
         raise ValueError(f"need a single-modal trajectory, got {traj.mode!r}")
-    return [
-        stage1_single.lemma_5_1(traj),
+    recursion = [stage1_single.lemma_5_1(traj)] if with_recursion else []
+    return recursion + [
         stage1_single.lemma_c1(traj, delta),
         stage1_single.lemma_c2(traj),
         stage1_single.lemma_c3(traj),
@@ -87,6 +94,7 @@ def all_checks(
             raise ValueError(f"the trajectories must be runs of this configuration with seed {seed}")
     return (
         init_lemmas.checks(config, delta, trials, seed)
-        + stage_checks_single(single, eps, delta)
+        + [lemma_5_1_independent(config, seed)]  # replaces the least-squares check, which holds by construction
+        + stage_checks_single(single, eps, delta, with_recursion=False)
         + stage_checks_multi(multi, eps, delta)
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.config import SyntheticConfig
+from .errata import c10_limit
 from .montecarlo import FailureRate, check_delta
 from .probability import ProbabilityCheck, check_trials, draws, pool_failures, sizes_label
 from .verdicts import Check, Verdict
@@ -49,8 +50,8 @@ def lemma_c6(c: SyntheticConfig, delta: float = 0.1, trials: int = 400, seed: in
     """Lemma C.6, reading "for a given ``r``, all ``i``" (the ``δ²/(4n²)`` term):
     ``|⟨w_r⁽⁰⁾,ξ_i⟩| > 150√(log(6n²/δ)/d)``.
 
-    Also the threshold with the extra factor ``n`` that the proof uses (NOTES §10 item 6). Every neuron counts as
-    one trial of the per-neuron event.
+    Also the threshold with the extra factor ``n`` that the proof uses (a slip listed in Chapter 12). Every neuron
+    counts as one trial of the per-neuron event.
     """
     check_delta(delta)
     check_trials(trials)
@@ -73,7 +74,7 @@ def lemma_c6_verdict(c: SyntheticConfig, delta: float = 0.1, trials: int = 200, 
     key = "|⟨w_r,ξ_i⟩| > 150√(log(6n²/δ)/d)"
     ok_printed = printed.printed[key].consistent_with(delta)
     ok_fixed = fixed.printed[key].consistent_with(delta)
-    verdict = Verdict.HOLDS if ok_printed else (Verdict.CORRECTED if ok_fixed else Verdict.FAILS)
+    verdict = Verdict.HOLDS if ok_printed else (Verdict.CORRECTED if ok_fixed else Verdict.WRONG)
     return Check(
         "C.6",
         verdict,
@@ -169,11 +170,15 @@ def lemma_c10(
         b = np.maximum(b_plus, b_minus)[:, :, None] * constant / c.n
         return {f"|⟨w_r,ξ_i⟩| > {constant:g}·B_{{r,±}}/n for all r": (np.abs(w_xi) <= b).any(1)}
 
+    limit = c10_limit(c.m, delta, constant)
     note = (
-        f"the condition asks n ≥ {8 * constant**2 * math.log(1 / delta) / math.log(1 / (1 - (delta / c.m) ** 2)):.3g}"
+        f"the condition asks n ≥ {limit.n[0]:.3g}; there, and at every larger n, the per-sample failure probability "
+        f"tends to {limit.per_sample[0]:.3f} > δ (errata.c10_limit): wrong as stated"
+        if limit.wrong
+        else f"the condition asks n ≥ {limit.n[0]:.3g}"
     )
     rates = pool_failures(draws(c, trials, seed, False), events)
-    return ProbabilityCheck("C.10", delta, sizes_label(c), rates, note=note)
+    return ProbabilityCheck("C.10", delta, sizes_label(c), rates, note=note, wrong=limit.wrong)
 
 
 def lemma_c12(c: SyntheticConfig, delta: float = 0.1, trials: int = 1000, seed: int = 0) -> ProbabilityCheck:

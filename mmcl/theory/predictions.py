@@ -1,5 +1,5 @@
 """The theory's numbers for a configuration: stage-1 growth rates, ``T₁``, Assumption 4.1 and the proofs' explicit
-conditions (NOTES §5, §6, §7).
+conditions (the paper's Assumption 4.1, Theorems 4.2–4.3 and the conditions inside the proofs).
 
 The paper's assumptions hide constants and log factors (``Õ``, ``Ω̃``). :func:`assumption_4_1` evaluates each
 clause *at order level*, with every hidden constant set to 1 and log factors dropped, and reports the margin
@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from ..model.config import SyntheticConfig
+from ..model.snr import n_snr2_window
 from .montecarlo import check_delta
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "t1_single",
     "t1_multi",
     "lemma_5_4_noise_bound",
+    "lemma_5_4_noise_bound_printed",
+    "lemma_5_4_noise_exponent",
     "n_snr2_window",
     "assumption_4_1",
     "proof_conditions",
@@ -67,27 +70,44 @@ def t1_multi(c: SyntheticConfig) -> float:
     return math.log(20 / (c.sigma0 * c.mu_norm)) / math.log(signal_rate_multi(c))
 
 
-def lemma_5_4_noise_bound(c: SyntheticConfig, delta: float = 0.1) -> float:
-    """The explicit form of Lemma 5.4's ``Õ(1/√n)`` noise bound in its proof:
-    ``max Ψ⁽ᵀ¹⁾ ≤ √(24 log(8mn/δ))·√(σ₀σ_ξ√d/‖μ‖)``."""
+def _check_5_4(c: SyntheticConfig, delta: float) -> None:
     check_delta(delta)
     if c.mu_norm == 0:
         raise ValueError("the bound of Lemma 5.4 needs mu_norm > 0")
+
+
+def lemma_5_4_noise_bound(c: SyntheticConfig, delta: float = 0.1) -> float:
+    """The bound on ``max Ψ⁽ᵀ¹⁾`` that the last chain of Lemma 5.4's proof actually yields.
+
+    The proof bounds the noise at ``T₁`` by its initial size times its growth: ``Ψ⁽⁰⁾ + Ψ̃⁽⁰⁾ ≤
+    2√(log(8mn/δ))·σ₀σ_ξ√d`` (Lemma B.4) and ``(1 + 1.06x)^{T₁} ≤ (20/(σ₀‖μ‖))^{1/2}`` (the exponent
+    ``log(1 + 1.06x)/log(1 + 0.48C_μ y) ≤ 1/2`` by ``n·SNR² ≥ 1.7``, ``C_μ > 2.66``; eq. (45) with ``T₁`` of
+    Lemma 5.4). Their product is ``(20/(σ₀‖μ‖))^{1/2}·2√(log(8mn/δ))·σ₀σ_ξ√d = √(80 log(8mn/δ))·σ_ξ√d·√(σ₀/‖μ‖)``.
+    The paper prints ``√(24 log(8mn/δ))·√(σ₀σ_ξ√d/‖μ‖)`` (:func:`lemma_5_4_noise_bound_printed`), which does not
+    follow: it has ``√(σ_ξ√d)`` where the product has ``σ_ξ√d``.
+    """
+    _check_5_4(c, delta)
+    return (
+        math.sqrt(20 / (c.sigma0 * c.mu_norm))
+        * 2
+        * math.sqrt(math.log(8 * c.m * c.n / delta))
+        * (c.sigma0 * c.sigma_xi * math.sqrt(c.d))
+    )
+
+
+def lemma_5_4_noise_bound_printed(c: SyntheticConfig, delta: float = 0.1) -> float:
+    """The bound on ``max Ψ⁽ᵀ¹⁾`` as printed at the end of Lemma 5.4's proof: ``√(24 log(8mn/δ))·√(σ₀σ_ξ√d/‖μ‖)``
+    (it does not follow from the proof's algebra; see :func:`lemma_5_4_noise_bound`)."""
+    _check_5_4(c, delta)
     return math.sqrt(24 * math.log(8 * c.m * c.n / delta)) * math.sqrt(
         c.sigma0 * c.sigma_xi * math.sqrt(c.d) / c.mu_norm
     )
 
 
-def n_snr2_window(c_mu: float = 2.66) -> tuple[float, float]:
-    """The ``n·SNR²`` range in which both scale-gap arguments go through with the paper's constants (NOTES §5.2).
-
-    Single-modal (proof of Lemma 5.2): ``0.55·n·SNR² + 0.01 ≤ 1`` ⇒ ``n·SNR² ≤ 0.99/0.55 = 1.8``.
-    Multi-modal (proof of Lemma 5.4): ``2.21/(C_μ·n·SNR²) + 0.01 ≤ 0.5`` ⇒ ``n·SNR² ≥ 2.21/(0.49·C_μ)``
-    (``= 1.70`` at ``C_μ = 2.66``). Returns ``(low, high)``; empty when ``low > high``.
-    """
-    if c_mu <= 0:
-        raise ValueError(f"c_mu must be > 0, got {c_mu}")
-    return 2.21 / (0.49 * c_mu), 0.99 / 0.55
+def lemma_5_4_noise_exponent(c: SyntheticConfig) -> float:
+    """The exponent ``log(1 + 1.06x)/log(1 + 0.48C_μ y)`` with ``x = ησ_ξ²d/(nmτ)``, ``y = η‖μ‖²/(mτ)``: the noise
+    grows by ``(20/(σ₀‖μ‖))`` to this power during multi-modal stage 1 (the proof of Lemma 5.4 needs it ≤ 1/2)."""
+    return math.log(noise_rate_multi(c)) / math.log(signal_rate_multi(c))
 
 
 @dataclass(frozen=True)
@@ -170,7 +190,7 @@ def assumption_4_1(c: SyntheticConfig) -> list[Clause]:
 
 
 def proof_conditions(c: SyntheticConfig, delta: float = 0.1) -> list[Clause]:
-    """The explicit inequalities used inside the proofs (NOTES §5.2), at failure probability ``δ``."""
+    """The explicit inequalities used inside the proofs (as collected in Chapter 3), at failure probability ``δ``."""
     check_delta(delta)
     mu, s, d, n, m, s0 = c.mu_norm, c.sigma_xi, c.d, c.n, c.m, c.sigma0
     log = math.log

@@ -8,7 +8,7 @@ B.2 means "for all ``r``") is checked in that reading; the docstring of each che
 
 Each check returns a :class:`ProbabilityCheck`: the failure rate of every part of the statement, and a
 :class:`~mmcl.theory.verdicts.Check` with the verdict (``holds`` when every part is consistent with ``δ``; ``holds once
-corrected`` when the printed statement fails but our corrected statement holds; ``fails at these sizes``
+corrected`` when the printed statement fails but our corrected statement holds; ``fails: sizes unmet``
 otherwise). This module holds that result type, the exact draws of the time-0 quantities at the sizes of a
 configuration (:func:`draws`, in batches of :data:`CHUNK` doubles) and the pooling of per-trial failures
 (:func:`pool_failures`). The checks themselves live in :mod:`mmcl.theory.appendix_b` (B.1–B.5),
@@ -59,6 +59,7 @@ class ProbabilityCheck:
     printed: dict[str, FailureRate]
     corrected: dict[str, FailureRate] = field(default_factory=dict)
     note: str = ""
+    wrong: bool = False  # evidence that the statement is false where its hypotheses hold (an erratum)
 
     @property
     def holds(self) -> bool:
@@ -70,7 +71,7 @@ class ProbabilityCheck:
             return Verdict.HOLDS
         if self.corrected and all(f.consistent_with(self.delta) for f in self.corrected.values()):
             return Verdict.CORRECTED
-        return Verdict.FAILS
+        return Verdict.WRONG if self.wrong else Verdict.SIZE_UNMET
 
     @property
     def check(self) -> Check:

@@ -30,7 +30,7 @@ import torch
 from ..model.decomposition import least_squares
 from . import predictions
 from .trajectory import EncoderTrace, Trajectory
-from .verdicts import Check, Verdict
+from .verdicts import Check, Verdict, holds_with_slack
 
 __all__ = [
     "stage1_end",
@@ -241,12 +241,16 @@ def _recursion_gap(traj: Trajectory) -> tuple[float, float]:
 
 def recursion_check(traj: Trajectory, lemma: str) -> Check:
     """The check of Lemma 5.1 or 5.3 (named ``lemma``): the coefficients that the recursions (12)–(13) resp. (15)–(18)
-    give agree with those that least squares recovers from every weight snapshot, to round-off."""
+    give agree with those that least squares recovers from every weight snapshot, to round-off.
+
+    The trainer builds its weights from these very coefficients, so the check restates the implementation: its verdict
+    is ``holds by construction`` (``wrong as stated`` would mean a broken decomposition). The independent check of
+    Lemma 5.1 is :func:`mmcl.theory.recursion.lemma_5_1_independent`."""
     if not traj.snapshots:
         raise ValueError("the trajectory holds no weight snapshots")
     gap, scale = _recursion_gap(traj)
     tol = 1e-8 * max(1.0, scale)
-    verdict = Verdict.HOLDS if gap <= tol else Verdict.FAILS
+    verdict = Verdict.BY_CONSTRUCTION if gap <= tol else Verdict.WRONG
     epochs = ", ".join(str(t) for t in sorted(traj.snapshots))
     # round-off differs between LAPACK builds and thread counts, so report the gap by order of magnitude only
     shown = "below 1e-12" if gap < 1e-12 else f"= {gap:.1e}"
@@ -255,7 +259,9 @@ def recursion_check(traj: Trajectory, lemma: str) -> Check:
         verdict,
         f"max |least squares − recursion| {shown} (coefficients up to {scale:.3g}) at t = {epochs}",
         f"≤ {tol:.0e}",
+        "the trainer builds W⁽ᵗ⁾ from these coefficients, so least squares returns them by construction",
         sizes=sizes_label(traj),
+        part="least squares",
     )
 
 
@@ -275,16 +281,18 @@ def projection_checks(traj: Trajectory, lemma: str, delta: float) -> list[Check]
         sb = snr * math.sqrt(8 * math.log(6 * n / delta) / d) * n
         ok = noise_dev <= nb and signal_dev <= sb
         tag = "" if len(traj.encoders) == 1 else ("h " if k == 0 else "g ")
+        slack = min(nb / max(noise_dev, 1e-300), sb / max(signal_dev, 1e-300))
         checks.append(
             Check(
                 lemma,
-                Verdict.HOLDS if ok else Verdict.FAILS,
+                holds_with_slack(slack) if ok else Verdict.SIZE_UNMET,
                 f"max deviations {noise_dev:.3f} (ξ), {signal_dev:.3f} (μ) for t ≤ {t1}",
                 f"{nb:.3g} (ξ), {sb:.3g} (μ)",
                 f"the bounds are {nb / max(noise_dev, 1e-300):.0f}× and "
                 f"{sb / max(signal_dev, 1e-300):.0f}× the deviations",
                 sizes_label(traj),
                 (tag + "projections").strip(),
+                slack if ok else None,
             )
         )
     return checks
@@ -302,7 +310,7 @@ def loss_derivative_check(traj: Trajectory, lemma: str, required: float, why: st
         c_ell = max(c_ell, float(high[:, : t1 + 1].max()), float((1 / low[:, : t1 + 1]).max()))
     low0, high0 = loss_derivative_spread(traj, 0)
     c0 = max(float(high0[:, 0].max()), float((1 / low0[:, 0]).max()))
-    verdict = Verdict.HOLDS if c_ell <= required else Verdict.FAILS
+    verdict = Verdict.HOLDS if c_ell <= required else Verdict.SIZE_UNMET
     return Check(
         lemma,
         verdict,

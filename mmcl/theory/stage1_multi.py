@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import predictions
+from . import errata_multi, init_multi, predictions
 from .stage1 import (
     cross_totals,
     first_failure,
@@ -33,7 +33,7 @@ from .stage1 import (
     sync_times,
 )
 from .trajectory import Trajectory
-from .verdicts import Check, Verdict
+from .verdicts import Check, Verdict, holds_with_slack
 
 __all__ = [
     "lemma_5_3",
@@ -90,7 +90,7 @@ def lemma_d3(traj: Trajectory) -> list[Check]:
     never = int(((times < 0) & mixed).sum())
     n_mixed = int(mixed.sum())
     printed_ok = not bool(printed_broken.any())
-    verdict12 = Verdict.HOLDS if printed_ok else (Verdict.CORRECTED if aligned_ok else Verdict.FAILS)
+    verdict12 = Verdict.HOLDS if printed_ok else (Verdict.CORRECTED if aligned_ok else Verdict.SIZE_UNMET)
     synced = times[mixed & (times >= 0)]
     return [
         Check(
@@ -119,18 +119,17 @@ def lemma_d3(traj: Trajectory) -> list[Check]:
 
 # ----------------------------------------------------------------------------------------------- D.4
 def lemma_d4(traj: Trajectory) -> list[Check]:
-    """Lemma D.4 on ``0 ≤ t ≤ T₁`` for neurons aligned at ``t = 0``, ``q = 1 + 0.48C_μη‖μ‖²/(mτ)``: the lower bounds on
-    ``A`` and ``Ã``; the joint growth (41) as printed, ``C_μA⁽ᵗ⁾ + Ã⁽ᵗ⁾ ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾)``; the shrinking relative
-    gap (42); and, last, (41) in the stronger form that the proof's one-step bounds give,
-    ``C_μA⁽ᵗ⁾ + Ã⁽ᵗ⁾ ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾)`` (*ours*: the one-step bounds multiply ``C_μA + Ã`` by ``q`` each step)."""
+    """Lemma D.4 on ``0 ≤ t ≤ T₁`` for neurons aligned at ``t = 0``, ``q = 1 + 0.48C_μη‖μ‖²/(mτ)``: the lower bounds
+    (43)–(44) on ``A`` and ``Ã`` as printed and with the missing factor ½
+    (:func:`mmcl.theory.errata_multi.lemma_d4_43`); the joint growth (41) as printed,
+    ``C_μA⁽ᵗ⁾ + Ã⁽ᵗ⁾ ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾)``; the shrinking relative gap (42); and, last, (41) in the stronger form that
+    the proof's one-step bounds give, ``C_μA⁽ᵗ⁾ + Ã⁽ᵗ⁾ ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾)`` (*ours*: the one-step bounds multiply
+    ``C_μA + Ã`` by ``q`` each step)."""
     c, t1 = traj.config, stage1_end(traj)
     q, cm = predictions.signal_rate_multi(c), c.c_mu
     a, at = signal_strength(traj.h)[:, : t1 + 1], signal_strength(traj.g)[:, : t1 + 1]
     aligned = np.sign(traj.h.signal[:, :1]) == np.sign(traj.g.signal[:, :1])  # (R, 1, m)
     t = np.arange(t1 + 1)[None, :, None]
-    lower_a = q**t * (a[:, :1] + at[:, :1] / cm) - 1
-    lower_at = q**t * (cm * a[:, :1] + at[:, :1]) - 1
-    va = aligned & ((a < lower_a) | (at < lower_at))
     joint = cm * a + at
     v41 = aligned & (joint < q**t * (a[:, :1] + at[:, :1]) * (1 - 1e-12))
     v41_steps = aligned & (joint < q**t * joint[:, :1] * (1 - 1e-12))
@@ -147,18 +146,10 @@ def lemma_d4(traj: Trajectory) -> list[Check]:
         )
     )
     return [
+        *errata_multi.lemma_d4_43(traj),
         Check(
             "D.4",
-            Verdict.HOLDS if not va.any() else Verdict.FAILS,
-            f"{int(va.any(1).sum())}/{n_al} aligned neurons fall below ({first_failure_text(first_failure(va))})",
-            f"qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾/C_μ) − 1, q = {q:.4f}",
-            "growth stops once the loss derivatives leave the stage-1 band" if va.any() else "",
-            sizes_label(traj),
-            "A, Ã",
-        ),
-        Check(
-            "D.4",
-            Verdict.HOLDS if not v41.any() else Verdict.FAILS,
+            Verdict.HOLDS if not v41.any() else Verdict.SIZE_UNMET,
             f"{int(v41.any(1).sum())}/{n_al} violate ({first_failure_text(first_failure(v41))}); "
             f"fitted factor over t ≤ 10: {rate:.4f}",
             f"C_μA + Ã ≥ qᵗ(A⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}",
@@ -168,7 +159,7 @@ def lemma_d4(traj: Trajectory) -> list[Check]:
         ),
         Check(
             "D.4",
-            Verdict.HOLDS if not v42.any() else Verdict.FAILS,
+            Verdict.HOLDS if not v42.any() else Verdict.SIZE_UNMET,
             f"relative gap |C_μA − Ã|/(C_μA + Ã): median {float(np.median(gap[:, 0][aligned[:, 0]])):.3f} at t = 0, "
             f"{float(np.median(gap[:, -1][aligned[:, 0]])):.3f} at T₁; {int(v42.sum())} neurons grow it",
             "shrinks",
@@ -178,7 +169,7 @@ def lemma_d4(traj: Trajectory) -> list[Check]:
         ),
         Check(
             "D.4",
-            Verdict.HOLDS if not v41_steps.any() else Verdict.FAILS,
+            Verdict.HOLDS if not v41_steps.any() else Verdict.SIZE_UNMET,
             f"{int(v41_steps.any(1).sum())}/{n_al} violate ({first_failure_text(first_failure(v41_steps))})",
             f"C_μA + Ã ≥ qᵗ(C_μA⁽⁰⁾ + Ã⁽⁰⁾), q = {q:.4f}",
             label_split_note(traj) if v41_steps.any() else "",
@@ -212,7 +203,7 @@ def lemma_d8(traj: Trajectory) -> list[Check]:
             first_p = first_failure(p) if first_p < 0 else first_p
             first_c = first_failure(cc) if first_c < 0 else first_c
             first_m = first_failure(mm) if first_m < 0 else first_m
-    verdict = Verdict.HOLDS if vp == 0 else (Verdict.CORRECTED if vc == 0 else Verdict.FAILS)
+    verdict = Verdict.HOLDS if vp == 0 else (Verdict.CORRECTED if vc == 0 else Verdict.SIZE_UNMET)
     return [
         Check(
             "D.8",
@@ -220,13 +211,15 @@ def lemma_d8(traj: Trajectory) -> list[Check]:
             f"violations: printed {vp}/{total} ({first_failure_text(first_p)}), "
             f"corrected {vc}/{total} ({first_failure_text(first_c)})",
             f"q' = {q_printed:.6f} (printed), {q_fixed:.4f} (with σ_ξ²d)",
-            "the printed factor lacks σ_ξ²d (NOTES §10 item 8)",
+            "the printed factor lacks σ_ξ²d; the corrected rate needs the stage-1 band of D.1 and n ≥ 4.7·10⁶"
+            if vc
+            else "the printed factor lacks σ_ξ²d",
             sizes_label(traj),
             "B_{r,±,+}",
         ),
         Check(
             "D.8",
-            Verdict.HOLDS if vm == 0 else Verdict.FAILS,
+            Verdict.HOLDS if vm == 0 else Verdict.SIZE_UNMET,
             f"{vm}/{total} totals grow ({first_failure_text(first_m)})",
             "B_{r,±,−}⁽ᵗ⁾ ≤ B_{r,±,−}⁽⁰⁾",
             "",
@@ -243,7 +236,12 @@ def lemma_d9(traj: Trajectory) -> list[Check]:
     (1) both negative: ``ρ = ρ̃ = 0`` and both signs stay negative; (2)/(3) one negative: that side's ``ρ = 0`` and
     sign stay, the other side's ``ρ ≤ 0``; (4) both positive: ``Ψ⁽ᵗ⁾ ≤ q''ᵗ(Ψ⁽⁰⁾ + Ψ̃⁽⁰⁾)`` with
     ``q'' = 1 + 1.06ησ_ξ²d/(nmτ)`` (the time-0 form; as printed the right side uses time-t values and is vacuous),
-    and (46) ``Ψ̃⁽ᵗ⁾ ≥ 101/(M+1)·(B_{r,+,+}⁽ᵗ⁾ + B_{r,+,−}⁽ᵗ⁾)`` (lenient ``C_ℓ = 1``)."""
+    and (46) ``Ψ̃⁽ᵗ⁾ ≥ 101/(M+1)·(B_{r,+,+}⁽ᵗ⁾ + B_{r,+,−}⁽ᵗ⁾)`` (lenient ``C_ℓ = 1``). Then the proof tools of case 4
+    (:func:`mmcl.theory.errata_multi.lemma_d9_from_47`: (47), (45) from (47) alone, (48)).
+
+    (1)–(3) fail through cross-talk at small ``d`` (sizes unmet). (46) is ``wrong as stated`` when it fails at
+    ``t = 0``: its right side tends to ``101C_ℓ/√(2π)·σ₀σ_ξ√d`` as ``n`` grows
+    (:func:`mmcl.theory.init_multi.d9_46_limit`), far above a single half-normal ``Ψ̃⁽⁰⁾``, at every ``n``."""
     c, t1 = traj.config, stage1_end(traj)
     h, g = traj.h, traj.g
     n1, n2 = h.noise[:, : t1 + 1], g.noise[:, : t1 + 1]
@@ -259,28 +257,42 @@ def lemma_d9(traj: Trajectory) -> list[Check]:
     q = predictions.noise_rate_multi(c)
     t = np.arange(t1 + 1)[None, :, None, None]
     psi, psi_t = noise_strength(h)[:, : t1 + 1], noise_strength(g)[:, : t1 + 1]
-    v4 = case4 & (n1 > 0) & (psi > q**t * (psi[:, :1] + psi_t[:, :1]) * (1 + 1e-12))
+    b45 = q**t * (psi[:, :1] + psi_t[:, :1])
+    v4 = case4 & (n1 > 0) & (psi > b45 * (1 + 1e-12))
+    active = np.broadcast_to(case4 & (n1 > 0) & (psi > 0) & (t > 0), psi.shape)
+    slack45 = float((b45[active] / psi[active]).min()) if active.any() else math.inf
     tot = cross_totals(h, g, traj.y)
     m_i = traj.negative_counts[:, None, None, :]
     v46 = case4 & (n2 > 0) & (psi_t < 101.0 / (m_i + 1) * (tot[(1, 1)] + tot[(1, -1)])[:, : t1 + 1, :, None])
 
-    def part(name: str, v: np.ndarray, case: np.ndarray, bound: str) -> Check:
+    def part(name: str, v: np.ndarray, case: np.ndarray, bound: str, fail: Verdict, **kw) -> Check:
         k, pairs = int(v.any(1).sum()), int(case.sum())
         return Check(
             "D.9",
-            Verdict.HOLDS if k == 0 else Verdict.FAILS,
+            (holds_with_slack(kw["slack"]) if "slack" in kw else Verdict.HOLDS) if k == 0 else fail,
             f"{k}/{pairs} pairs violate ({first_failure_text(first_failure(v))})",
             bound,
-            "",
+            kw.get("note", ""),
             sizes_label(traj),
             name,
+            kw.get("slack") if k == 0 else None,
         )
 
+    at0 = float(v46[:, 0].sum() / max(int(case4.sum()), 1))
     return [
-        part("case 1", v1, case1, "ρ = ρ̃ = 0, signs stay"),
-        part("cases 2–3", v2 | v3, case2 | case3, "ρ = 0 on the negative side, ≤ 0 on the other"),
-        part("case 4 (45)", v4, case4, f"Ψ⁽ᵗ⁾ ≤ {q:.4f}ᵗ(Ψ⁽⁰⁾ + Ψ̃⁽⁰⁾)"),
-        part("case 4 (46)", v46, case4, "Ψ̃ ≥ 101/(M+1)·(B_{r,+,+} + B_{r,+,−})"),
+        part("case 1", v1, case1, "ρ = ρ̃ = 0, signs stay", Verdict.SIZE_UNMET),
+        part("cases 2–3", v2 | v3, case2 | case3, "ρ = 0 on the negative side, ≤ 0 on the other", Verdict.SIZE_UNMET),
+        part("case 4 (45)", v4, case4, f"Ψ⁽ᵗ⁾ ≤ {q:.4f}ᵗ(Ψ⁽⁰⁾ + Ψ̃⁽⁰⁾)", Verdict.SIZE_UNMET, slack=slack45),
+        part(
+            "case 4 (46)",
+            v46,
+            case4,
+            "Ψ̃ ≥ 101/(M+1)·(B_{r,+,+} + B_{r,+,−})",
+            Verdict.WRONG if v46[:, 0].any() else Verdict.SIZE_UNMET,
+            note=f"fails at t = 0 for {100 * at0:.0f}% of the pairs: the right side tends to "
+            f"{init_multi.d9_46_limit():.1f}·σ₀σ_ξ√d as n grows, a single Ψ̃⁽⁰⁾ is half-normal of scale σ₀σ_ξ√d",
+        ),
+        *errata_multi.lemma_d9_from_47(traj),
     ]
 
 
@@ -295,23 +307,26 @@ def lemma_5_4(traj: Trajectory, delta: float = 0.1) -> list[Check]:
     rho = float(np.abs(traj.h.rho[:, t1]).max())
     bound = predictions.lemma_5_4_noise_bound(c, delta)
     gmax = float(traj.h.gamma[:, t1].max())
+    noise_slack, signal_slack = bound / psi, gmax
     return [
         Check(
             "5.4",
-            Verdict.HOLDS if psi <= bound else Verdict.FAILS,
+            holds_with_slack(noise_slack) if noise_slack >= 1 else Verdict.SIZE_UNMET,
             f"max Ψ = {psi:.3f}, max |ρ| = {rho:.3f} = {rho * math.sqrt(c.n):.1f}/√n at T₁ = {t1}",
             f"{bound:.3g} (the proof's bound)",
             f"read as 1/√n, the Õ would have to hide a factor of {rho * math.sqrt(c.n):.0f}",
             sizes_label(traj),
             "noise",
+            noise_slack if noise_slack >= 1 else None,
         ),
         Check(
             "5.4",
-            Verdict.HOLDS if gmax >= 1 else Verdict.FAILS,
+            holds_with_slack(signal_slack) if signal_slack >= 1 else Verdict.SIZE_UNMET,
             f"max_r γ_r = {gmax:.3f} at T₁ = {t1}",
             "≥ 1 (Ω(1))",
             f"measured: max_r γ_r ≥ 1 from t = {signal_time(traj)}",
             sizes_label(traj),
             "signal",
+            signal_slack if signal_slack >= 1 else None,
         ),
     ]

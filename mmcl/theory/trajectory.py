@@ -89,6 +89,26 @@ class Trajectory:
         """``M_i``, the number of negatives of anchor ``i`` (opposite labels), ``(R, n)``."""
         return self.negatives.sum(2)
 
+    def select(self, k: int) -> Trajectory:
+        """The record of run ``k`` alone (a one-run :class:`Trajectory`; the arrays are views, not copies)."""
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < self.runs:
+            raise ValueError(f"k must be a run index in [0, {self.runs - 1}], got {k!r}")
+        part = slice(k, k + 1)
+        encoders = [
+            EncoderTrace(**{f: (None if v is None else v[part]) for f, v in vars(e).items()}) for e in self.encoders
+        ]
+        return Trajectory(
+            config=self.config,
+            mode=self.mode,
+            seeds=(self.seeds[k],),
+            y=self.y[part],
+            negatives=self.negatives[part],
+            encoders=encoders,
+            snapshots={t: [w[part] for w in ws] for t, ws in self.snapshots.items()},
+            w0=[w[part] for w in self.w0],
+            basis=[b[part] for b in self.basis],
+        )
+
     @property
     def h(self) -> EncoderTrace:
         """The modality-1 encoder (the only one in the single-modal setting)."""

@@ -2,13 +2,18 @@
 
 Each check in :mod:`mmcl.theory.appendix_b`, :mod:`mmcl.theory.init_single`, :mod:`mmcl.theory.init_multi`,
 :mod:`mmcl.theory.stage1_single`, :mod:`mmcl.theory.stage1_multi` and :mod:`mmcl.theory.stage2` returns a
-:class:`Check`: the lemma's number, a one-line statement, what was measured, the bound it was held against and a
-:class:`Verdict`:
+:class:`Check`: the lemma's number, a one-line statement, what was measured, the bound it was held against, the
+*slack* (bound ÷ measurement, ≥ 1 when the bound holds) where one is defined, and a :class:`Verdict`:
 
-* ``holds`` — the statement, read literally at the sizes checked, is true;
-* ``holds once corrected`` — the statement as printed is false because of a typo (NOTES §10), and the corrected
-  statement (given in ``note``) holds;
-* ``fails at these sizes`` — the statement is false at the sizes checked (the proofs' size conditions are not met);
+* ``holds`` — the statement, read literally at the sizes checked, is true, with a slack below 10;
+* ``holds, vacuous`` — true, but the bound exceeds the measurement by a factor ≥ 10 (the slack is shown): the
+  inequality says little about the quantity it bounds;
+* ``holds by construction`` — the check restates the implementation (e.g. recovering a trainer's coefficients by
+  least squares from the trainer's own weights), so it cannot fail while the code is right;
+* ``holds once corrected`` — the statement as printed is false because of a slip, and the corrected statement
+  (given in ``note``) holds;
+* ``fails: sizes unmet`` — false at the sizes checked, and the stated size conditions are not met there;
+* ``wrong as stated`` — false where its hypotheses hold, or a proof step is invalid: an erratum;
 * ``not checkable`` — no finite computation can decide it (``note`` says why).
 
 :data:`LEMMAS` lists every lemma of Appendices B–D and Section 5 (42 statements, numbered as in the paper), and
@@ -20,23 +25,61 @@ tests.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-__all__ = ["Verdict", "Check", "expect", "LEMMAS", "summary_table", "VerdictTable", "CheckTable"]
+__all__ = [
+    "Verdict",
+    "Check",
+    "expect",
+    "holds_with_slack",
+    "VACUOUS_SLACK",
+    "LEMMAS",
+    "THEOREMS",
+    "summary_table",
+    "VerdictTable",
+    "CheckTable",
+]
+
+VACUOUS_SLACK = 10.0
+"""A bound that exceeds the measurement by this factor or more is reported as ``holds, vacuous``."""
 
 
 class Verdict(str, Enum):
-    """The outcome of a numerical check of one statement."""
+    """The outcome of a numerical check of one statement (the values are the words printed in the tables)."""
 
     HOLDS = "holds"
+    VACUOUS = "holds, vacuous"
+    BY_CONSTRUCTION = "holds by construction"
     CORRECTED = "holds once corrected"
-    FAILS = "fails at these sizes"
+    SIZE_UNMET = "fails: sizes unmet"
+    WRONG = "wrong as stated"
     NOT_CHECKABLE = "not checkable"
 
     def __str__(self) -> str:
         return self.value
+
+
+def holds_with_slack(slack: float) -> Verdict:
+    """``HOLDS`` for a slack (bound ÷ measurement) in [1, 10), ``VACUOUS`` for a slack ≥ :data:`VACUOUS_SLACK`.
+
+    Raises ``ValueError`` for a slack below 1 (the bound does not hold) or not a number.
+    """
+    if not isinstance(slack, (int, float)) or math.isnan(slack):
+        raise ValueError(f"slack must be a number ≥ 1, got {slack!r}")
+    if slack < 1:
+        raise ValueError(f"slack must be ≥ 1 (bound ÷ measurement where the bound holds), got {slack!r}")
+    return Verdict.VACUOUS if slack >= VACUOUS_SLACK else Verdict.HOLDS
+
+
+def _fmt_slack(slack: float | None) -> str:
+    if slack is None:
+        return ""
+    if slack == math.inf:
+        return "∞"
+    return f"{slack:.3g}" if slack < 1e4 else f"{slack:.2e}"
 
 
 LEMMAS: dict[str, tuple[str, str]] = {
@@ -110,13 +153,20 @@ LEMMAS: dict[str, tuple[str, str]] = {
 }
 """Every lemma (and Proposition C.13) of the paper's proofs: number → (where, one-line statement)."""
 
+THEOREMS: dict[str, tuple[str, str]] = {
+    "4.2": ("§4", "single-modal: training loss ≤ ε after T*, downstream test error Θ(1) (via C.3)"),
+    "4.3": ("§4", "multi-modal: training loss ≤ ε after T*, downstream test error o(1) (via D.3)"),
+}
+"""The paper's two theorems; a :class:`Check` may name one, and :func:`summary_table` appends their rows when given."""
+
 
 @dataclass(frozen=True)
 class Check:
     """The verdict on one lemma (or one part of it) with the numbers behind it.
 
     ``measured`` and ``bound`` are short, already rounded strings (safe to store in notebook outputs); ``note``
-    explains a correction, a failure or why a statement cannot be checked; ``sizes`` names the configuration.
+    explains a correction, a failure or why a statement cannot be checked; ``sizes`` names the configuration;
+    ``slack`` is bound ÷ measurement (≥ 1 when the bound holds), where the check has one.
     """
 
     lemma: str
@@ -126,16 +176,28 @@ class Check:
     note: str = ""
     sizes: str = ""
     part: str = ""
+    slack: float | None = None
 
     def __post_init__(self) -> None:
-        if self.lemma not in LEMMAS:
-            raise ValueError(f"lemma must be one of {list(LEMMAS)}, got {self.lemma!r}")
+        if self.lemma not in LEMMAS and self.lemma not in THEOREMS:
+            raise ValueError(f"lemma must be one of {list(LEMMAS) + list(THEOREMS)}, got {self.lemma!r}")
         if not isinstance(self.verdict, Verdict):
             raise ValueError(f"verdict must be a Verdict, got {self.verdict!r}")
+        if self.slack is not None and not (isinstance(self.slack, (int, float)) and self.slack >= 0):
+            raise ValueError(f"slack must be None or a number ≥ 0, got {self.slack!r}")
+        if self.verdict in (Verdict.HOLDS, Verdict.VACUOUS) and self.slack is not None:
+            wanted = holds_with_slack(self.slack)
+            if wanted is not self.verdict:
+                raise ValueError(f"slack {self.slack:.3g} means '{wanted}', not '{self.verdict}'")
+
+    @classmethod
+    def from_slack(cls, lemma: str, slack: float, measured: str, bound: str, **kw: str) -> Check:
+        """A check that holds with ``slack`` (bound ÷ measurement ≥ 1): ``holds`` or ``holds, vacuous``."""
+        return cls(lemma, holds_with_slack(slack), measured, bound, slack=float(slack), **kw)
 
     @property
     def statement(self) -> str:
-        return LEMMAS[self.lemma][1]
+        return {**LEMMAS, **THEOREMS}[self.lemma][1]
 
     @property
     def label(self) -> str:
@@ -144,6 +206,8 @@ class Check:
 
     def __str__(self) -> str:
         text = f"{self.label}: {self.verdict} — measured {self.measured}; bound {self.bound}"
+        if self.slack is not None:
+            text += f"; slack {_fmt_slack(self.slack)}"
         return text + (f" ({self.note})" if self.note else "")
 
 
@@ -157,46 +221,65 @@ def expect(check: Check, verdict: Verdict | str) -> None:
         raise AssertionError(f"Lemma {check.label}: expected '{wanted}', got '{check.verdict}': {check}")
 
 
+_ORDER = [
+    Verdict.WRONG,
+    Verdict.SIZE_UNMET,
+    Verdict.CORRECTED,
+    Verdict.BY_CONSTRUCTION,
+    Verdict.VACUOUS,
+    Verdict.HOLDS,
+]
+"""From the weakest verdict to the strongest; a lemma checked in parts gets the weakest."""
+
+
 def _combine(checks: Sequence[Check]) -> Verdict:
-    """One verdict for a lemma checked in several parts: the weakest part decides."""
-    order = [Verdict.FAILS, Verdict.CORRECTED, Verdict.HOLDS, Verdict.NOT_CHECKABLE]
+    """One verdict for a lemma checked in several parts: the weakest part decides; ``not checkable`` only when
+    every part is."""
     present = {c.verdict for c in checks}
     if present == {Verdict.NOT_CHECKABLE}:
         return Verdict.NOT_CHECKABLE
-    return next(v for v in order if v in present)
+    return next(v for v in _ORDER if v in present)
+
+
+def _cell(text: str) -> str:
+    return html.escape(text).replace("|", "&#124;")
 
 
 @dataclass
 class VerdictTable:
-    """All lemmas with their combined verdicts; renders as Markdown in a notebook and as text elsewhere."""
+    """All lemmas with their combined verdicts; renders as Markdown in a notebook and as text elsewhere.
 
-    rows: list[tuple[str, str, str, Verdict, str]] = field(
-        default_factory=list
-    )  # number, where, statement, verdict, detail
+    A row is (number, where, statement, verdict, detail, slack): ``slack`` is the smallest slack of the parts that
+    have one (``None`` when none has).
+    """
+
+    rows: list[tuple[str, str, str, Verdict, str, float | None]] = field(default_factory=list)
 
     def counts(self) -> dict[Verdict, int]:
+        """How many lemmas have each verdict (every class listed, zeros included)."""
         out = {v: 0 for v in Verdict}
-        for *_, verdict, _ in self.rows:
-            out[verdict] += 1
+        for row in self.rows:
+            out[row[3]] += 1
         return out
 
     def verdict(self, lemma: str) -> Verdict:
-        for number, _, _, verdict, _ in self.rows:
-            if number == lemma:
-                return verdict
+        for row in self.rows:
+            if row[0] == lemma:
+                return row[3]
         raise ValueError(f"lemma {lemma!r} is not in the table")
 
-    def _repr_markdown_(self) -> str:
-        def cell(text: str) -> str:
-            return html.escape(text).replace("|", "&#124;")
+    def _counts_line(self) -> str:
+        return ", ".join(f"{v}: {k}" for v, k in self.counts().items())
 
-        lines = ["| Lemma | Where | Statement | Verdict | Evidence |", "|---|---|---|---|---|"]
-        lines += [f"| {n} | {w} | {cell(s)} | **{v}** | {cell(d)} |" for n, w, s, v, d in self.rows]
-        return "\n".join(lines)
+    def _repr_markdown_(self) -> str:
+        lines = ["| Lemma | Where | Statement | Verdict | Slack | Evidence |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"| {n} | {w} | {_cell(s)} | **{v}** | {_fmt_slack(k)} | {_cell(d)} |" for n, w, s, v, d, k in self.rows
+        ]
+        return "\n".join(lines) + f"\n\n{len(self.rows)} lemmas — {self._counts_line()}"
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{v}: {k}" for v, k in self.counts().items())
-        return f"VerdictTable({len(self.rows)} lemmas; {counts})"
+        return f"VerdictTable({len(self.rows)} lemmas; {self._counts_line()})"
 
 
 @dataclass
@@ -206,11 +289,11 @@ class CheckTable:
     checks: list[Check]
 
     def _repr_markdown_(self) -> str:
-        def cell(text: str) -> str:
-            return html.escape(text).replace("|", "&#124;")
-
-        lines = ["| Lemma | Verdict | Measured | Bound |", "|---|---|---|---|"]
-        lines += [f"| {cell(c.label)} | **{c.verdict}** | {cell(c.measured)} | {cell(c.bound)} |" for c in self.checks]
+        lines = ["| Lemma | Verdict | Measured | Bound | Slack |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {_cell(c.label)} | **{c.verdict}** | {_cell(c.measured)} | {_cell(c.bound)} | {_fmt_slack(c.slack)} |"
+            for c in self.checks
+        ]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -220,8 +303,10 @@ class CheckTable:
 def summary_table(checks: Iterable[Check]) -> VerdictTable:
     """The verdict of every lemma in :data:`LEMMAS`, in the paper's order.
 
-    Several checks of one lemma (its parts) are combined: the weakest verdict wins. Raises ``ValueError`` if a lemma
-    of the catalogue has no check, so the table can never silently skip one.
+    Several checks of one lemma (its parts) are combined: the weakest verdict wins (order
+    ``wrong as stated`` < ``fails: sizes unmet`` < ``holds once corrected`` < ``holds by construction`` <
+    ``holds, vacuous`` < ``holds``). Raises ``ValueError`` if a lemma of the catalogue has no check, so the table can
+    never silently skip one. Checks of Theorems 4.2/4.3 (:data:`THEOREMS`), when given, add rows after the lemmas.
     """
     by_lemma: dict[str, list[Check]] = {}
     for c in checks:
@@ -230,9 +315,16 @@ def summary_table(checks: Iterable[Check]) -> VerdictTable:
     if missing:
         raise ValueError(f"checks missing for lemmas {missing}: every lemma needs a check or an explanation")
     table = VerdictTable()
-    for number, (where, statement) in LEMMAS.items():
+    theorems = {k: v for k, v in THEOREMS.items() if k in by_lemma}
+    for number, (where, statement) in {**LEMMAS, **theorems}.items():
         parts = by_lemma[number]
         verdict = _combine(parts)
-        detail = "; ".join((f"{c.part}: " if c.part else "") + f"{c.measured} (bound: {c.bound})" for c in parts)
-        table.rows.append((number, where, statement, verdict, detail))
+        detail = "; ".join(
+            (f"{c.part}: " if c.part else "")
+            + f"{c.measured} (bound: {c.bound}"
+            + (f"; slack {_fmt_slack(c.slack)})" if c.slack is not None else ")")
+            for c in parts
+        )
+        slacks = [c.slack for c in parts if c.slack is not None]
+        table.rows.append((number, where, statement, verdict, detail, min(slacks) if slacks else None))
     return table
