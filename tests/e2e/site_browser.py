@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import yaml
+
+from tools import print_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("MMCL_SITE", ROOT / "_build" / "html"))
@@ -55,23 +56,10 @@ def unavailable(reason: str) -> None:
 
 
 def toc_pages() -> list[str]:
-    """The pages of ``_toc.yml`` in reading order, as paths without suffix (``book/02_problem_setting``)."""
+    """The pages of ``_toc.yml`` in reading order, as paths without suffix (``book/02_problem_setting``), as the
+    book's PDF prints them (:func:`tools.print_pdf.toc_pages`); none without a ``_toc.yml``."""
     toc = ROOT / "_toc.yml"
-    if not toc.exists():
-        return []
-    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    pages = [data["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in data.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(data.get("chapters", []))
-    return pages
+    return print_pdf.toc_pages(toc) if toc.exists() else []
 
 
 @dataclass
