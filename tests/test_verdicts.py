@@ -133,3 +133,20 @@ def test_theorem_rows_follow_the_lemmas_when_given() -> None:
 def test_only_uncheckable_parts_give_not_checkable() -> None:
     checks = [_check(k, Verdict.HOLDS) for k in LEMMAS if k != "D.3"] + [_check("D.3", Verdict.NOT_CHECKABLE)]
     assert summary_table(checks).verdict("D.3") is Verdict.NOT_CHECKABLE
+
+
+def test_summary_table_shows_the_seeds_column() -> None:
+    from mmcl.theory.over_seeds import SeedRow, SeedTable, seed_fractions
+
+    table_a = SeedTable(("n=100, d=2000",), {"C.3": (SeedRow("C.3", 0, 20, 0.0, 0.17, ("fails: sizes unmet",)),)})
+    table_b = SeedTable(("n=80, d=8000",), {"C.3": (SeedRow("C.3", 2, 20, 0.01, 0.32, ("holds",)),)})
+    column = seed_fractions(table_a, table_b)
+    assert column == {
+        "C.3": "0/20 [0.00, 0.17] at n=100, d=2000; 2/20 [0.01, 0.32] (depends on the seed) at n=80, d=8000"
+    }
+    checks = [_check(k, Verdict.HOLDS) for k in LEMMAS]
+    shown = summary_table(checks, seeds=column)._repr_markdown_()
+    assert "| Seeds |" in shown and "(depends on the seed) at n=80, d=8000" in shown
+    assert "| Seeds |" not in summary_table(checks)._repr_markdown_()
+    with pytest.raises(ValueError, match="not in the table"):
+        summary_table(checks, seeds={"Z.9": "1/1"})

@@ -36,6 +36,7 @@ __all__ = [
     "HOLDING",
     "RECORD",
     "seed_list",
+    "seed_fractions",
     "stage_verdicts",
     "per_seed_checks",
     "SeedRow",
@@ -158,6 +159,21 @@ class SeedTable:
 
     def __repr__(self) -> str:
         return "\n".join(f"{label}: " + "; ".join(str(r) for r in rows) for label, rows in self.rows.items())
+
+
+def seed_fractions(*tables: SeedTable) -> dict[str, str]:
+    """Lemma → ``"k/n [lo, hi] at <size>; …"`` over every size of the per-lemma ``tables`` (:func:`seed_table` with
+    ``by_lemma=True``), marked where the lemma depends on the seed: the column of seeds of the summary table
+    (:func:`mmcl.theory.verdicts.summary_table`)."""
+    out: dict[str, str] = {}
+    for table in tables:
+        for label, rows in table.rows.items():
+            parts = [
+                f"{r}{' (depends on the seed)' if r.seed_dependent else ''} at {size}"
+                for r, size in zip(rows, table.sizes)
+            ]
+            out[label] = "; ".join(([out[label]] if label in out else []) + parts)
+    return out
 
 
 def _size_label(rec: dict) -> str:

@@ -254,6 +254,8 @@ class VerdictTable:
     """
 
     rows: list[tuple[str, str, str, Verdict, str, float | None]] = field(default_factory=list)
+    seeds: dict[str, str] = field(default_factory=dict)
+    """Lemma → on how many seeds it holds (with its interval), shown as a column when given."""
 
     def counts(self) -> dict[Verdict, int]:
         """How many lemmas have each verdict (every class listed, zeros included)."""
@@ -272,10 +274,20 @@ class VerdictTable:
         return ", ".join(f"{v}: {k}" for v, k in self.counts().items())
 
     def _repr_markdown_(self) -> str:
-        lines = ["| Lemma | Where | Statement | Verdict | Slack | Evidence |", "|---|---|---|---|---|---|"]
-        lines += [
-            f"| {n} | {w} | {_cell(s)} | **{v}** | {_fmt_slack(k)} | {_cell(d)} |" for n, w, s, v, d, k in self.rows
-        ]
+        if not self.seeds:
+            lines = ["| Lemma | Where | Statement | Verdict | Slack | Evidence |", "|---|---|---|---|---|---|"]
+            lines += [
+                f"| {n} | {w} | {_cell(s)} | **{v}** | {_fmt_slack(k)} | {_cell(d)} |" for n, w, s, v, d, k in self.rows
+            ]
+        else:
+            lines = [
+                "| Lemma | Where | Statement | Verdict | Slack | Seeds | Evidence |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| {n} | {w} | {_cell(s)} | **{v}** | {_fmt_slack(k)} | {_cell(self.seeds.get(n, '—'))} | {_cell(d)} |"
+                for n, w, s, v, d, k in self.rows
+            ]
         return "\n".join(lines) + f"\n\n{len(self.rows)} lemmas — {self._counts_line()}"
 
     def __repr__(self) -> str:
@@ -300,13 +312,15 @@ class CheckTable:
         return "\n".join(str(c) for c in self.checks)
 
 
-def summary_table(checks: Iterable[Check]) -> VerdictTable:
+def summary_table(checks: Iterable[Check], seeds: dict[str, str] | None = None) -> VerdictTable:
     """The verdict of every lemma in :data:`LEMMAS`, in the paper's order.
 
     Several checks of one lemma (its parts) are combined: the weakest verdict wins (order
     ``wrong as stated`` < ``fails: sizes unmet`` < ``holds once corrected`` < ``holds by construction`` <
     ``holds, vacuous`` < ``holds``). Raises ``ValueError`` if a lemma of the catalogue has no check, so the table can
     never silently skip one. Checks of Theorems 4.2/4.3 (:data:`THEOREMS`), when given, add rows after the lemmas.
+    ``seeds`` (lemma → text, e.g. from :func:`mmcl.theory.over_seeds.seed_fractions`) adds the column of seeds;
+    ``ValueError`` for a lemma that is not in the table.
     """
     by_lemma: dict[str, list[Check]] = {}
     for c in checks:
@@ -327,4 +341,8 @@ def summary_table(checks: Iterable[Check]) -> VerdictTable:
         )
         slacks = [c.slack for c in parts if c.slack is not None]
         table.rows.append((number, where, statement, verdict, detail, min(slacks) if slacks else None))
+    unknown = sorted(set(seeds or {}) - {row[0] for row in table.rows})
+    if unknown:
+        raise ValueError(f"seeds names lemmas that are not in the table: {unknown}")
+    table.seeds = dict(seeds or {})
     return table
