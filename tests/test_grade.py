@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from lookup_answers import stage_one_lengths_table
 
 from mmcl.cli import main
 from mmcl.grading.catalog import (
@@ -26,6 +27,7 @@ from mmcl.grading.catalog import (
     read_chapter,
     tags,
 )
+from mmcl.grading.catalog import WRITTEN as WRITTEN_TAG
 from mmcl.grading.report import find_notebooks
 from mmcl.grading.runner import answer_sources, grade_notebook
 from tools.make_student import write_student_edition
@@ -51,16 +53,6 @@ CHEATS = {
     "3.1": "stage_one_lengths = lambda config: (predictions.t1_single(config), predictions.t1_multi(config))\n",
     "4.2": "from mmcl.theory.appendix_b import dimension_b2 as b2_dimension\n",
 }
-
-
-def _lookup_table() -> str:
-    """Student E's answer to 3.1: the reference's results on the check's visible inputs, typed in as a table."""
-    from mmcl import FIGURE1 as c
-    from mmcl.theory import predictions
-
-    visible = [c, c.replace(tau=0.2), c.replace(sigma0=0.001, d=4000), c.replace(n=50, m=20, mu_tilde_norm=10.0)]
-    table = {repr(v): (predictions.t1_single(v), predictions.t1_multi(v)) for v in visible}
-    return f"_TABLE = {table!r}\n\ndef stage_one_lengths(config):\n    return _TABLE[repr(config)]\n"
 
 
 def _solutions(name: str) -> dict[str, str]:
@@ -90,7 +82,7 @@ WRITTEN_ANSWER = "Same-label negatives share the signal activation of the positi
 def _with_written_answer(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Student B also writes the answer to 2.4 in its markdown answer cell."""
     for cell in nb.cells:
-        if "answer-written" in tags(cell) and cell.metadata[GRADING]["exercise"] == "2.4":
+        if WRITTEN_TAG in tags(cell) and cell.metadata[GRADING]["exercise"] == "2.4":
             cell.source = cell.source.split("\n", 1)[0] + "\n\n" + WRITTEN_ANSWER
     return nb
 
@@ -131,7 +123,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "B": _with_written_answer(_submission(edition, name, _solutions(name))),
             "C": _forged(edition, name),
             "D": _submission(edition, name, {**_solutions(name), **CHEATS}),
-            "E": _submission(edition, name, {**_solutions(name), "3.1": _lookup_table()}),
+            "E": _submission(edition, name, {**_solutions(name), "3.1": stage_one_lengths_table()}),
         }
         for student, nb in notebooks.items():
             (submissions / student).mkdir(exist_ok=True)

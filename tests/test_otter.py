@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from lookup_answers import stage_one_lengths_table
 
 from mmcl.grading.catalog import read_chapter
 from tools.export_otter import WRITTEN_POINTS, otter_master
@@ -80,15 +81,10 @@ def _scores(otter: str, autograder: Path, notebook: Path, work: Path) -> dict[st
 
 
 def _lookup_table(student: Path, target: Path) -> None:
-    """Answers to 3.1 that type in the reference's results on the check's visible inputs."""
-    from mmcl import FIGURE1 as c
-    from mmcl.theory import predictions
-
-    visible = [c, c.replace(tau=0.2), c.replace(sigma0=0.001, d=4000), c.replace(n=50, m=20, mu_tilde_norm=10.0)]
-    table = {repr(v): (predictions.t1_single(v), predictions.t1_multi(v)) for v in visible}
+    """Otter's student notebook with 3.1 answered by a table of the visible cases."""
     nb = nbformat.read(student, as_version=4)
     stub = next(c for c in nb.cells if c.cell_type == "code" and "def stage_one_lengths" in c.source)
-    stub.source = f"_TABLE = {table!r}\n\n\ndef stage_one_lengths(config):\n    return _TABLE[repr(config)]\n"
+    stub.source = stage_one_lengths_table()
     nbformat.write(nb, target)
 
 

@@ -40,10 +40,13 @@ from mmcl.grading.catalog import (
     SOLUTION,
     STUB,
     STUB_HIDING_TAGS,
+    WRITTEN,
+    WRITTEN_PLACEHOLDER,
     Exercise,
     exercise_id,
     exercise_section,
     exercises,
+    written_prompt,
 )
 from mmcl.grading.catalog import tags as _tags
 from tools import repository
@@ -153,8 +156,6 @@ def student_notebook(
     return out
 
 
-WRITTEN = "answer-written"
-"""Tag of the student edition's answer cells for written exercises (graded by hand; see the instructor guide)."""
 _SOLUTION_LABEL = re.compile(r"^(`{3,}|:{3,})\{solution\}\s*ex-(?P<label>[\w-]+)", re.M)
 
 
@@ -169,9 +170,7 @@ def written_exercise(cell: nbformat.NotebookNode) -> str | None:
 
 def written_answer_cell(exercise: str) -> nbformat.NotebookNode:
     """An empty markdown answer cell for the written part of ``exercise``."""
-    cell = nbformat.v4.new_markdown_cell(
-        f"**Your answer to Exercise {exercise}** (written; double-click to edit):\n\n…"
-    )
+    cell = nbformat.v4.new_markdown_cell(f"{written_prompt(exercise)}\n\n{WRITTEN_PLACEHOLDER}")
     cell.id = f"answer-{exercise.replace('.', '-')}-written"
     cell.metadata["tags"] = [ANSWER, WRITTEN]
     cell.metadata[GRADING] = {"exercise": exercise, "written": True}

@@ -59,8 +59,7 @@ class StudentEdition(SphinxDirective):
             "Download the student edition (zip)</a>",
             format="html",
         )
-        repo = repository.read(Path(self.env.app.confdir) / "_config.yml")
-        repo = repository.Repository(repo.owner, repo.name, repo.ref, self.config.mmcl_student_branch)
+        repo = repository.read(Path(self.env.app.confdir) / "_config.yml")  # its student_ref: mmcl_student_branch
         notebooks = sorted(p.name for p in (Path(self.env.app.confdir) / "book").glob("*.ipynb"))
         table = nodes.table(classes=["mmcl-student-links"])
         group = nodes.tgroup(cols=3)

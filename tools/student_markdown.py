@@ -23,6 +23,7 @@ render:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,13 +55,16 @@ _OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 _ROLE = re.compile(r"\{(?P<role>prf:ref|cite:p|cite:t|cite|ref|numref|eq|doc|download)\}`(?P<body>[^`]*)`")
 
 
+@functools.cache
 def book_macros(config: Path = ROOT / "_config.yml") -> dict[str, str]:
-    """The TeX macros that the site's MathJax defines (``sphinx.config.mathjax3_config.tex.macros``)."""
+    """The TeX macros that the site's MathJax defines (``sphinx.config.mathjax3_config.tex.macros``), read once per
+    file (do not modify the result)."""
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     macros = data["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
     return {str(name): str(body) for name, body in macros.items()}
 
 
+@functools.cache
 def bibliography(bib: Path = ROOT / "references.bib") -> dict[str, tuple[str, str]]:
     """``key → (authors as cited, year)`` for every entry of ``references.bib`` ("Huang et al.", "Chen and Cao")."""
     out: dict[str, tuple[str, str]] = {}
@@ -90,12 +94,7 @@ def _expand(text: str, macros: Mapping[str, str]) -> str:
         return text
     names = sorted(macros, key=len, reverse=True)
     pattern = re.compile(r"\\(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z])")
-    for _ in range(3):  # a macro may use another (\tmu uses \boldsymbol only, but allow nesting)
-        new = pattern.sub(lambda m: macros[m.group(1)], text)
-        if new == text:
-            break
-        text = new
-    return text
+    return pattern.sub(lambda m: macros[m.group(1)], text)  # the book's macros expand to plain TeX: one pass
 
 
 def _roles(text: str, cites: Mapping[str, tuple[str, str]]) -> str:

@@ -36,6 +36,9 @@ __all__ = [
     "ANSWER",
     "GRADING_SETUP",
     "GRADING",
+    "WRITTEN",
+    "written_prompt",
+    "written_text",
     "STUB_HIDING_TAGS",
     "EXERCISES_HEADING",
     "CHECKERS",
@@ -57,6 +60,10 @@ SOLUTION, STUB, AUTOCHECK, ANSWER, GRADING_SETUP = "solution", "student-stub", "
 GRADING = "grading"
 """The cell-metadata key of an exercise's id, points and extra references."""
 STUB_HIDING_TAGS = ("remove-cell", "skip-execution", "nbval-skip")
+WRITTEN = "answer-written"
+"""Tag of the student edition's markdown answer cells for written exercises (graded by hand)."""
+WRITTEN_PLACEHOLDER = "…"
+"""What a written answer cell holds below its prompt until the student writes."""
 EXERCISES_HEADING = "## Exercises"
 CHECKERS = ("check_function", "check_value", "check_choice")
 """The functions of :mod:`mmcl.exercises` that an auto-check calls; the first argument is the exercise's id."""
@@ -156,6 +163,18 @@ def exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Exercis
         if (tags(cell) & {STUB, AUTOCHECK}) and index not in used:
             raise ValueError(f"{name}: cell {index} is a stub or auto-check without a solution cell right before it")
     return found
+
+
+def written_prompt(exercise: str) -> str:
+    """The first line of the written answer cell of ``exercise``, followed by :data:`WRITTEN_PLACEHOLDER`."""
+    return f"**Your answer to Exercise {exercise}** (written; double-click to edit):"
+
+
+def written_text(source: str) -> str:
+    """What a student wrote in a written answer cell: its source without the prompt line, ``""`` while it still holds
+    only :data:`WRITTEN_PLACEHOLDER`."""
+    text = source.split("\n", 1)[1].strip() if "\n" in source else ""
+    return "" if text == WRITTEN_PLACEHOLDER else text
 
 
 def exercise_section(nb: nbformat.NotebookNode) -> list[int]:

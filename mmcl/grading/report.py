@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 from ..storage.atomic import write_text
-from .catalog import GRADING, Chapter, read_book
+from .catalog import GRADING, WRITTEN, Chapter, read_book, tags, written_text
 from .runner import EXERCISE_TIMEOUT, Outcome, grade_notebook
 
 __all__ = ["StudentGrade", "find_notebooks", "grade_class", "csv_text", "feedback_text", "write_reports"]
@@ -82,20 +82,16 @@ def find_notebooks(folder: Path, chapters: list[Chapter]) -> tuple[dict[str, Pat
     return found, notes
 
 
-WRITTEN_TAG = "answer-written"
-"""Tag of the student edition's markdown answer cells (``tools/make_student.py``)."""
-
-
 def written_answers(path: Path) -> dict[str, str]:
     """Exercise → the text of a submission's written answer cells (empty answers left out)."""
     nb = nbformat.read(path, as_version=4)
     out: dict[str, str] = {}
     for cell in nb.cells:
-        if cell.cell_type != "markdown" or WRITTEN_TAG not in cell.get("metadata", {}).get("tags", []):
+        if cell.cell_type != "markdown" or WRITTEN not in tags(cell):
             continue
         ident = cell.metadata.get(GRADING, {}).get("exercise")
-        text = cell.source.split("\n", 1)[1].strip() if "\n" in cell.source else ""
-        if ident and text and text != "…":
+        text = written_text(cell.source)
+        if ident and text:
             out[ident] = (out.get(ident, "") + "\n\n" + text).strip()
     return out
 

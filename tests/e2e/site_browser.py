@@ -27,25 +27,16 @@ from tools import print_pdf
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("MMCL_SITE", ROOT / "_build" / "html"))
 SCREENSHOTS = SITE.parent / "screenshots"
-CHROMIUM = Path(os.environ.get("MMCL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = print_pdf.CHROMIUM
 REQUIRED = os.environ.get("MMCL_E2E_REQUIRED") == "1"
-LAUNCH_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+LAUNCH_FLAGS = print_pdf.LAUNCH_FLAGS  # the browser of the book's PDF, resolving no host but 127.0.0.1
 ASSETS = {
     "MathJax": "_static/mathjax/es5/tex-mml-chtml.js",
     "require.js": "_static/requirejs/require.js",
     "the widget manager": "_static/@jupyter-widgets/html-manager/dist/embed-amd.js",
 }
 """The scripts the pages load from the site itself (name → path in the site)."""
-LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+LOCAL_SCHEMES = ("file:", *print_pdf.LOCAL_SCHEMES)  # and the site opened from files
 
 
 def unavailable(reason: str) -> None:
